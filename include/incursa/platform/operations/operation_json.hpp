@@ -1,0 +1,27 @@
+// The one JSON encoding of operation values, shared by the stores' JSON columns,
+// opsctl export/import and the opsd API. Field names are snake_case as in SPEC §3;
+// timestamps are ISO-8601 UTC strings with microseconds.
+//
+// The *_from_json functions throw ValidationError (field "json" or the field at
+// fault) on malformed input. All functions are thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "incursa/platform/correlation/correlation_context.hpp"
+#include "incursa/platform/operations/operation_snapshot.hpp"
+
+namespace incursa::platform {
+
+std::string to_json(const OperationSnapshot& snapshot);
+std::string to_json(const OperationEvent& event);
+std::string to_json(const CorrelationContext& correlation);
+std::string to_json(const Tags& tags);
+
+OperationSnapshot snapshot_from_json(std::string_view json);
+OperationEvent event_from_json(std::string_view json);
+CorrelationContext correlation_from_json(std::string_view json);
+Tags tags_from_json(std::string_view json);
+
+}  // namespace incursa::platform

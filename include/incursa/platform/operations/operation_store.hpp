@@ -1,0 +1,147 @@
+// The store interface: the few primitives every backend makes atomic (SPEC §10).
+//
+// A store persists snapshots and events and executes *conditional* writes. It
+// never decides a transition: the Tracker owns validation, the state machine
+// (transition_rules.hpp), timestamps and ids, and hands the store a request
+// saying "apply these changes if the current status is one of these". The check
+// and the write happen inside one atomic step of the store (a locked record, a
+// transaction, a conditional UPDATE), never as a read followed by a write.
+//
+// Thread safety: every method may be called from many threads at once, and a
+// store shared by several processes (SQLite file, PostgreSQL database) keeps the
+// same guarantees across them.
+// Errors: a store throws StoreError for I/O or server trouble and nothing else;
+// it does not validate input (the Tracker already did).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "incursa/platform/clock.hpp"
+#include "incursa/platform/operations/operation_snapshot.hpp"
+#include "incursa/platform/operations/operation_status.hpp"
+
+namespace incursa::platform {
+
+// An event before the store gives it its sequence number.
+struct NewEvent {
+  Timestamp occurred_at{};
+  std::string kind{};
+  std::optional<std::string> message{};
+  std::optional<std::string> data_json{};
+  std::string key{};  // idempotency key, unique per operation
+};
+
+// Which timestamp decides that an operation is stale.
+enum class ActivityBasis : std::uint8_t {
+  Activity,  // updated_at: no write of any kind (progress, heartbeat, event)
+  Progress,  // last_progress_at: alive maybe, but not advancing
+};
+
+// "Only if the basis timestamp is still older than cutoff."
+struct StaleCondition {
+  ActivityBasis basis = ActivityBasis::Activity;
+  Timestamp cutoff{};
+};
+
+// Field changes a transition makes. Absent optionals leave a field as it is.
+struct SnapshotChanges {
+  std::optional<OperationStatus> status{};  // target status; a change appends a status event
+  std::optional<double> percent{};
+  std::optional<std::string> message{};
+  std::optional<StructuredProgress> progress{};
+  bool mark_progress = false;   // last_progress_at = at
+  bool mark_completed = false;  // completed_at = at
+  bool request_cancel = false;  // cancel_requested_at / cancel_reason, keeping a first request
+  std::optional<std::string> cancel_reason{};
+  bool increment_stall_count = false;
+};
+
+struct TransitionRequest {
+  OperationId id{};
+  StatusSet allowed_from{};                     // apply only from these statuses
+  std::optional<StaleCondition> only_if_stale;  // and only if still stale (stall marking)
+  Timestamp at{};                               // becomes updated_at (and the other *_at it sets)
+  SnapshotChanges changes{};
+  std::string status_event_key{};  // key of the status event, used if the status changes
+  std::vector<NewEvent> events{};  // appended after the status event, in order
+};
+
+enum class TransitionOutcome : std::uint8_t {
+  Applied,   // written; version bumped by one
+  Rejected,  // current status not in allowed_from; nothing written
+  NotFound,  // no such operation; nothing written
+  NotStale,  // only_if_stale did not hold; nothing written
+};
+
+struct TransitionResult {
+  TransitionOutcome outcome = TransitionOutcome::NotFound;
+  // Applied: the snapshot after the write. Rejected / NotStale: as found.
+  std::optional<OperationSnapshot> snapshot{};
+  // Applied: the events written, the status event (if any) first.
+  std::vector<OperationEvent> appended{};
+};
+
+struct InsertResult {
+  bool created = false;  // false: the id was taken; `snapshot` is the existing record
+  OperationSnapshot snapshot;
+};
+
+struct StaleQuery {
+  StatusSet statuses{OperationStatus::Pending, OperationStatus::Running};
+  ActivityBasis basis = ActivityBasis::Activity;
+  Timestamp cutoff{};  // basis timestamp strictly older than this
+  std::size_t limit = 1000;
+};
+
+class OperationStore {
+ public:
+  virtual ~OperationStore() = default;
+
+  // "memory", "sqlite", "postgresql".
+  virtual std::string_view kind() const noexcept = 0;
+
+  // Creates `operation` with `created_event` as its event 1, atomically; or, if the
+  // id already exists, writes nothing and returns the existing record.
+  virtual InsertResult insert(const OperationSnapshot& operation,
+                              const NewEvent& created_event) = 0;
+
+  // One atomic conditional write. When Applied: every change is made, updated_at
+  // = request.at, version + 1; if changes.status differs from the current status,
+  // the event made by status_change_event() is appended first, then
+  // request.events, with consecutive sequence numbers.
+  virtual TransitionResult transition(const TransitionRequest& request) = 0;
+
+  virtual std::optional<OperationSnapshot> get(const OperationId& id) = 0;
+
+  // Events with sequence > after_sequence, ascending, at most `limit`.
+  virtual std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence,
+                                             std::size_t limit) = 0;
+
+  // Operations in `statuses` whose basis timestamp < cutoff, oldest first (ties by id).
+  virtual std::vector<OperationSnapshot> find_stale(const StaleQuery& query) = 0;
+};
+
+// The status event every store appends when a transition changes the status:
+// kind "status", message "<from> -> <to>", data {"from":…,"to":…} plus the
+// transition's message when it carries one. Shared so that stores agree byte for byte.
+NewEvent status_change_event(OperationStatus from, const TransitionRequest& request);
+
+// Applies `request` to `snapshot` in memory, for stores that read the record
+// inside their atomic step and write it back (memory, SQLite in one IMMEDIATE
+// transaction). Assumes the preconditions were checked. Sets every changed field,
+// updated_at and version, and returns the events to append in order: the status
+// event first when the status changes. Sequence numbers are the store's to assign.
+std::vector<NewEvent> apply_changes(OperationSnapshot& snapshot, const TransitionRequest& request);
+
+// True if the basis timestamp of `snapshot` is older than `condition.cutoff`.
+bool is_stale(const OperationSnapshot& snapshot, const StaleCondition& condition) noexcept;
+
+// The event 1 of every operation: kind "status", message "Pending".
+NewEvent created_event(Timestamp at, std::string key);
+
+}  // namespace incursa::platform

@@ -1,0 +1,104 @@
+// The two interfaces a service codes against: OperationTracker (record work) and
+// OperationWatcher (find and mark stalled work). `Tracker` (tracker.hpp) is the
+// standard implementation of both over any OperationStore.
+//
+// Thread safety: implementations are safe to call from many threads at once.
+// Errors: ValidationError for bad input (nothing written), NotFoundError for an
+// unknown id, InvalidTransitionError when the current status forbids the call
+// (SPEC §3, transition_rules.hpp), ConflictError for a start that reuses an id
+// under another name, StoreError for store trouble.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "incursa/platform/operations/operation_snapshot.hpp"
+#include "incursa/platform/operations/operation_store.hpp"
+
+namespace incursa::platform {
+
+struct StartOptions {
+  // A caller-chosen id makes start idempotent: starting it again with the same
+  // name returns the existing operation unchanged.
+  std::optional<OperationId> id{};
+  // When absent, the ambient CorrelationScope's context (if any) is used.
+  std::optional<CorrelationContext> correlation{};
+  std::optional<OperationId> parent_id{};
+  Tags tags{};
+};
+
+// Fields given overwrite the snapshot's; fields left empty keep their value.
+struct ProgressUpdate {
+  std::optional<double> percent{};
+  std::optional<std::string> message{};
+  std::optional<StructuredProgress> progress{};
+};
+
+struct StallQuery {
+  std::chrono::system_clock::duration threshold = std::chrono::minutes(30);
+  ActivityBasis basis = ActivityBasis::Activity;
+  StatusSet statuses{OperationStatus::Pending, OperationStatus::Running};
+  std::size_t limit = 1000;
+};
+
+class OperationTracker {
+ public:
+  virtual ~OperationTracker() = default;
+
+  // Creates a Pending operation (event 1: a status event).
+  virtual OperationSnapshot start(std::string_view name, const StartOptions& options = {}) = 0;
+
+  // Pending/Stalled -> Running; Running stays. Moves last_progress_at. The returned
+  // snapshot's cancel_requested() tells the worker that a cancel was asked for.
+  virtual OperationSnapshot update_progress(const OperationId& id,
+                                            const ProgressUpdate& update) = 0;
+
+  // Proof of life without progress: like update_progress with no fields, but does
+  // not move last_progress_at.
+  virtual OperationSnapshot heartbeat(const OperationId& id) = 0;
+
+  // Appends an event in any status (late evidence is accepted on terminal operations).
+  virtual OperationEvent add_event(const OperationId& id, std::string_view kind,
+                                   std::optional<std::string_view> message = std::nullopt,
+                                   std::optional<std::string_view> data_json = std::nullopt) = 0;
+
+  // Moves to a terminal status. Repeating the same terminal status is a no-op;
+  // a different one is an InvalidTransitionError. A non-terminal status is a
+  // ValidationError.
+  virtual OperationSnapshot complete(const OperationId& id, OperationStatus status,
+                                     std::optional<std::string_view> message = std::nullopt) = 0;
+
+  // Records a cancel request and a cancel_requested event; a no-op once terminal.
+  virtual OperationSnapshot request_cancel(
+      const OperationId& id, std::optional<std::string_view> reason = std::nullopt) = 0;
+
+  virtual std::optional<OperationSnapshot> get_snapshot(const OperationId& id) = 0;
+
+  // Events after `after_sequence`, in sequence order, at most `limit` (1..10000).
+  virtual std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence = 0,
+                                             std::size_t limit = 1000) = 0;
+};
+
+class OperationWatcher {
+ public:
+  virtual ~OperationWatcher() = default;
+
+  // Operations (Pending and Running by default) with no activity -- or, with
+  // basis Progress, no progress -- for longer than the threshold. Oldest first.
+  virtual std::vector<OperationSnapshot> find_stalled(const StallQuery& query) = 0;
+
+  // Pending/Running -> Stalled, stall_count + 1, a status event. Returns true if
+  // this call marked it; false if it was already Stalled or terminal (no-op).
+  virtual bool mark_stalled(const OperationId& id) = 0;
+
+  // The monitor's variant: marks only if the operation is *still* stale by
+  // `still_stale` (activity since the scan leaves it alone). Several watchers
+  // racing on one store mark an operation once: exactly one call returns true.
+  virtual bool mark_stalled(const OperationId& id, const StaleCondition& still_stale) = 0;
+};
+
+}  // namespace incursa::platform

@@ -1,0 +1,59 @@
+// Tracker: the standard OperationTracker and OperationWatcher over an OperationStore.
+//
+// It validates every input (SPEC §7) in one place before anything reaches the
+// store, stamps times from its Clock (truncated to microseconds), makes ids, and
+// turns each call into one conditional store write using transition_rules.hpp.
+//
+// Thread safety: safe to share between threads; it holds no mutable state of its
+// own beyond what the store holds. Ownership: shares ownership of the store and clock.
+#pragma once
+
+#include <memory>
+
+#include "incursa/platform/clock.hpp"
+#include "incursa/platform/operations/operation_tracker.hpp"
+#include "incursa/platform/operations/transition_rules.hpp"
+
+namespace incursa::platform {
+
+struct TrackerOptions {
+  std::shared_ptr<const Clock> clock{};  // default: SystemClock
+};
+
+class Tracker final : public OperationTracker, public OperationWatcher {
+ public:
+  // Throws std::invalid_argument if `store` is null.
+  explicit Tracker(std::shared_ptr<OperationStore> store, TrackerOptions options = {});
+
+  OperationSnapshot start(std::string_view name, const StartOptions& options = {}) override;
+  OperationSnapshot update_progress(const OperationId& id, const ProgressUpdate& update) override;
+  OperationSnapshot heartbeat(const OperationId& id) override;
+  OperationEvent add_event(const OperationId& id, std::string_view kind,
+                           std::optional<std::string_view> message = std::nullopt,
+                           std::optional<std::string_view> data_json = std::nullopt) override;
+  OperationSnapshot complete(const OperationId& id, OperationStatus status,
+                             std::optional<std::string_view> message = std::nullopt) override;
+  OperationSnapshot request_cancel(const OperationId& id,
+                                   std::optional<std::string_view> reason = std::nullopt) override;
+  std::optional<OperationSnapshot> get_snapshot(const OperationId& id) override;
+  std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence = 0,
+                                     std::size_t limit = 1000) override;
+
+  std::vector<OperationSnapshot> find_stalled(const StallQuery& query) override;
+  bool mark_stalled(const OperationId& id) override;
+  bool mark_stalled(const OperationId& id, const StaleCondition& still_stale) override;
+
+  const std::shared_ptr<OperationStore>& store() const noexcept { return store_; }
+  const Clock& clock() const noexcept { return *clock_; }
+
+ private:
+  Timestamp now() const;
+  // Runs `request` for `action`; resolves Rejected into a no-op or an error.
+  TransitionResult execute(OperationAction action, TransitionRequest request,
+                           std::optional<OperationStatus> requested = std::nullopt);
+
+  std::shared_ptr<OperationStore> store_{};
+  std::shared_ptr<const Clock> clock_{};
+};
+
+}  // namespace incursa::platform

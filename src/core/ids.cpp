@@ -1,0 +1,80 @@
+// Id validation and generation (SPEC §2).
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <random>
+
+#include "core/text.hpp"
+#include "incursa/platform/error.hpp"
+#include "incursa/platform/id.hpp"
+
+namespace incursa::platform::detail {
+
+namespace {
+
+constexpr bool is_id_char(char c) noexcept {
+  return is_ascii_alnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+// Random bits for ids. One generator per thread avoids a lock on the hot path.
+std::uint64_t random_u64() {
+  thread_local std::mt19937_64 engine{[] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }()};
+  return engine();
+}
+
+}  // namespace
+
+std::string validate_id(std::string_view text, std::string_view field) {
+  const std::string_view id = trim(text);
+  if (id.empty()) throw ValidationError(std::string(field), "is required");
+  if (id.size() > kMaxIdLength) {
+    throw ValidationError(std::string(field), "must be at most 64 characters");
+  }
+  for (char c : id) {
+    if (!is_id_char(c)) {
+      throw ValidationError(std::string(field), "may contain only A-Z a-z 0-9 . _ : -");
+    }
+  }
+  return std::string(id);
+}
+
+std::string generate_id(Timestamp at) {
+  // UUIDv7 layout: 48-bit Unix ms | version 7 | 12-bit rand_a | variant 10 | 62-bit rand_b.
+  // rand_a carries a process-wide sequence that restarts at a random point each
+  // millisecond, so ids made in the same millisecond by one process still ascend.
+  static std::mutex mutex;
+  static std::int64_t last_ms = -1;
+  static std::uint32_t sequence = 0;
+
+  const std::int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  std::uint32_t rand_a;
+  {
+    std::lock_guard lock(mutex);
+    if (ms != last_ms) {
+      last_ms = ms;
+      sequence = static_cast<std::uint32_t>(random_u64() & 0x3FF);  // leave headroom to count up
+    } else {
+      sequence = (sequence + 1) & 0xFFF;
+    }
+    rand_a = sequence;
+  }
+  const std::uint64_t high =
+      (static_cast<std::uint64_t>(ms & 0xFFFFFFFFFFFFLL) << 16) | (0x7ULL << 12) | rand_a;
+  const std::uint64_t low = (random_u64() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    out[static_cast<std::size_t>(i)] = kHex[(high >> (60 - 4 * i)) & 0xF];
+    out[static_cast<std::size_t>(16 + i)] = kHex[(low >> (60 - 4 * i)) & 0xF];
+  }
+  return out;
+}
+
+}  // namespace incursa::platform::detail

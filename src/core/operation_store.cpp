@@ -1,0 +1,65 @@
+#include "incursa/platform/operations/operation_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace incursa::platform {
+
+NewEvent status_change_event(OperationStatus from, const TransitionRequest& request) {
+  const OperationStatus to = request.changes.status.value_or(from);
+  nlohmann::json data = {{"from", to_string(from)}, {"to", to_string(to)}};
+  if (request.changes.message) data["message"] = *request.changes.message;
+  NewEvent event;
+  event.occurred_at = request.at;
+  event.kind = event_kinds::kStatus;
+  event.message = std::string(to_string(from)) + " -> " + std::string(to_string(to));
+  event.data_json = data.dump();
+  event.key = request.status_event_key;
+  return event;
+}
+
+NewEvent created_event(Timestamp at, std::string key) {
+  NewEvent event;
+  event.occurred_at = at;
+  event.kind = event_kinds::kStatus;
+  event.message = std::string(to_string(OperationStatus::Pending));
+  event.data_json = nlohmann::json{{"from", nullptr}, {"to", "Pending"}}.dump();
+  event.key = std::move(key);
+  return event;
+}
+
+}  // namespace incursa::platform
+
+namespace incursa::platform {
+
+std::vector<NewEvent> apply_changes(OperationSnapshot& snapshot, const TransitionRequest& request) {
+  const SnapshotChanges& c = request.changes;
+  std::vector<NewEvent> events;
+  events.reserve(request.events.size() + 1);
+  if (c.status && *c.status != snapshot.status) {
+    events.push_back(status_change_event(snapshot.status, request));
+    snapshot.status = *c.status;
+  }
+  if (c.percent) snapshot.percent = c.percent;
+  if (c.message) snapshot.message = c.message;
+  if (c.progress) snapshot.progress = c.progress;
+  if (c.mark_progress) snapshot.last_progress_at = request.at;
+  if (c.mark_completed) snapshot.completed_at = request.at;
+  if (c.request_cancel) {
+    // The first request's time stands; a reason fills in only if none was given yet.
+    if (!snapshot.cancel_requested_at) snapshot.cancel_requested_at = request.at;
+    if (!snapshot.cancel_reason) snapshot.cancel_reason = c.cancel_reason;
+  }
+  if (c.increment_stall_count) ++snapshot.stall_count;
+  snapshot.updated_at = request.at;
+  ++snapshot.version;
+  events.insert(events.end(), request.events.begin(), request.events.end());
+  return events;
+}
+
+bool is_stale(const OperationSnapshot& snapshot, const StaleCondition& condition) noexcept {
+  const Timestamp basis =
+      condition.basis == ActivityBasis::Progress ? snapshot.last_progress_at : snapshot.updated_at;
+  return basis < condition.cutoff;
+}
+
+}  // namespace incursa::platform

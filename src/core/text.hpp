@@ -1,0 +1,42 @@
+// Small text helpers shared by the core's parsers and validators.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace incursa::platform::detail {
+
+constexpr bool is_blank(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+constexpr std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+constexpr bool is_ascii_alpha(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_ascii_alnum(char c) noexcept { return is_ascii_alpha(c) || is_ascii_digit(c); }
+constexpr bool is_lower_hex(char c) noexcept { return is_ascii_digit(c) || (c >= 'a' && c <= 'f'); }
+
+// True if `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool is_valid_utf8(std::string_view s) noexcept;
+
+// True if `s` contains an ASCII control character (< 0x20 or 0x7F).
+bool has_control_char(std::string_view s) noexcept;
+
+}  // namespace incursa::platform::detail
+
+namespace incursa::platform::detail {
+
+// Makes arbitrary text (an exception's what(), say) acceptable as a message:
+// invalid UTF-8 bytes become '?', and it is cut at a character boundary to fit
+// `max_bytes`, ending in "..." when cut.
+std::string to_message_text(std::string_view text, std::size_t max_bytes);
+
+}  // namespace incursa::platform::detail

@@ -1,0 +1,209 @@
+#include "incursa/platform/operations/tracker.hpp"
+
+#include <stdexcept>
+
+#include "core/validation.hpp"
+#include "incursa/platform/correlation/correlation_scope.hpp"
+#include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/limits.hpp"
+
+namespace incursa::platform {
+
+namespace {
+
+void require_id(const OperationId& id, const char* field = "operation_id") {
+  if (id.empty()) throw ValidationError(field, "is required");
+}
+
+NotFoundError not_found(const OperationId& id) {
+  return NotFoundError("operation " + id.value() + " not found");
+}
+
+std::string new_key(Timestamp at) { return OperationId::generate(at).value(); }
+
+}  // namespace
+
+Tracker::Tracker(std::shared_ptr<OperationStore> store, TrackerOptions options)
+    : store_(std::move(store)), clock_(std::move(options.clock)) {
+  if (!store_) throw std::invalid_argument("Tracker needs a store");
+  if (!clock_) clock_ = SystemClock::instance();
+}
+
+Timestamp Tracker::now() const { return truncate_to_micros(clock_->now()); }
+
+OperationSnapshot Tracker::start(std::string_view name, const StartOptions& options) {
+  OperationSnapshot op;
+  op.name = validation::operation_name(name);
+  validation::tags(options.tags);
+  if (options.id) require_id(*options.id, "id");
+  if (options.parent_id) require_id(*options.parent_id, "parent_id");
+  if (options.correlation) {
+    validation::correlation(*options.correlation);
+    op.correlation = options.correlation;
+  } else if (const CorrelationContext* ambient = CorrelationScope::current()) {
+    validation::correlation(*ambient);
+    op.correlation = *ambient;
+  }
+
+  const Timestamp at = now();
+  op.id = options.id ? *options.id : OperationId::generate(at);
+  op.status = OperationStatus::Pending;
+  op.started_at = op.updated_at = op.last_progress_at = at;
+  op.parent_id = options.parent_id;
+  op.tags = options.tags;
+  op.version = 1;
+
+  InsertResult result = store_->insert(op, created_event(at, new_key(at)));
+  if (!result.created && result.snapshot.name != op.name) {
+    throw ConflictError("operation " + op.id.value() + " already exists with name " +
+                        result.snapshot.name);
+  }
+  return std::move(result.snapshot);
+}
+
+TransitionResult Tracker::execute(OperationAction action, TransitionRequest request,
+                                  std::optional<OperationStatus> requested) {
+  const TransitionRule& rule = kTransitionRules[static_cast<std::size_t>(action)];
+  request.allowed_from = rule.applies_from;
+  request.changes.status = rule.target_is_requested ? requested : rule.target;
+  request.status_event_key = new_key(request.at);
+
+  TransitionResult result = store_->transition(request);
+  switch (result.outcome) {
+    case TransitionOutcome::Applied:
+    case TransitionOutcome::NotStale:
+      return result;
+    case TransitionOutcome::NotFound:
+      throw not_found(request.id);
+    case TransitionOutcome::Rejected:
+      break;
+  }
+  const OperationStatus current = result.snapshot->status;
+  if (resolve_transition(action, current, requested).effect == TransitionEffect::NoOp) {
+    return result;
+  }
+  throw InvalidTransitionError(current, to_string(action));
+}
+
+OperationSnapshot Tracker::update_progress(const OperationId& id, const ProgressUpdate& update) {
+  require_id(id);
+  validation::percent(update.percent);
+  validation::progress(update.progress);
+  TransitionRequest request;
+  request.changes.message = validation::message(update.message);
+  request.changes.percent = update.percent;
+  request.changes.progress = update.progress;
+  request.changes.mark_progress = true;
+  request.id = id;
+  request.at = now();
+  return *execute(OperationAction::UpdateProgress, std::move(request)).snapshot;
+}
+
+OperationSnapshot Tracker::heartbeat(const OperationId& id) {
+  require_id(id);
+  TransitionRequest request;
+  request.id = id;
+  request.at = now();
+  return *execute(OperationAction::Heartbeat, std::move(request)).snapshot;
+}
+
+OperationEvent Tracker::add_event(const OperationId& id, std::string_view kind,
+                                  std::optional<std::string_view> message,
+                                  std::optional<std::string_view> data_json) {
+  require_id(id);
+  TransitionRequest request;
+  request.id = id;
+  request.at = now();
+  NewEvent event;
+  event.kind = validation::event_kind(kind);
+  event.message = validation::message(message);
+  event.data_json = validation::data_json(data_json);
+  event.occurred_at = request.at;
+  event.key = new_key(request.at);
+  request.events.push_back(std::move(event));
+  TransitionResult result = execute(OperationAction::AddEvent, std::move(request));
+  return std::move(result.appended.back());
+}
+
+OperationSnapshot Tracker::complete(const OperationId& id, OperationStatus status,
+                                    std::optional<std::string_view> message) {
+  require_id(id);
+  if (!is_terminal(status)) {
+    throw ValidationError("status", "must be a terminal status: Succeeded, Failed or Canceled");
+  }
+  TransitionRequest request;
+  request.changes.message = validation::message(message);
+  request.changes.mark_completed = true;
+  request.id = id;
+  request.at = now();
+  return *execute(OperationAction::Complete, std::move(request), status).snapshot;
+}
+
+OperationSnapshot Tracker::request_cancel(const OperationId& id,
+                                          std::optional<std::string_view> reason) {
+  require_id(id);
+  TransitionRequest request;
+  request.changes.cancel_reason = validation::message(reason, "reason");
+  request.changes.request_cancel = true;
+  request.id = id;
+  request.at = now();
+  NewEvent event;
+  event.occurred_at = request.at;
+  event.kind = event_kinds::kCancelRequested;
+  event.message = request.changes.cancel_reason;
+  event.key = new_key(request.at);
+  request.events.push_back(std::move(event));
+  return *execute(OperationAction::RequestCancel, std::move(request)).snapshot;
+}
+
+std::optional<OperationSnapshot> Tracker::get_snapshot(const OperationId& id) {
+  require_id(id);
+  return store_->get(id);
+}
+
+std::vector<OperationEvent> Tracker::events(const OperationId& id, std::int64_t after_sequence,
+                                            std::size_t limit) {
+  require_id(id);
+  if (after_sequence < 0) throw ValidationError("after_sequence", "must not be negative");
+  validation::page_size(limit, limits::kMaxEventPageSize);
+  return store_->events(id, after_sequence, limit);
+}
+
+std::vector<OperationSnapshot> Tracker::find_stalled(const StallQuery& query) {
+  if (query.threshold.count() < 0) throw ValidationError("threshold", "must not be negative");
+  if (query.statuses.empty() ||
+      (query.statuses.bits() &
+       ~StatusSet{OperationStatus::Pending, OperationStatus::Running}.bits())) {
+    throw ValidationError("statuses", "must be Pending, Running or both");
+  }
+  validation::page_size(query.limit, limits::kMaxEventPageSize);
+  StaleQuery stale;
+  stale.statuses = query.statuses;
+  stale.basis = query.basis;
+  stale.cutoff = now() - query.threshold;
+  stale.limit = query.limit;
+  return store_->find_stale(stale);
+}
+
+bool Tracker::mark_stalled(const OperationId& id) {
+  require_id(id);
+  TransitionRequest request;
+  request.changes.increment_stall_count = true;
+  request.id = id;
+  request.at = now();
+  return execute(OperationAction::MarkStalled, std::move(request)).outcome ==
+         TransitionOutcome::Applied;
+}
+
+bool Tracker::mark_stalled(const OperationId& id, const StaleCondition& still_stale) {
+  require_id(id);
+  TransitionRequest request;
+  request.changes.increment_stall_count = true;
+  request.only_if_stale = still_stale;
+  request.id = id;
+  request.at = now();
+  return execute(OperationAction::MarkStalled, std::move(request)).outcome ==
+         TransitionOutcome::Applied;
+}
+
+}  // namespace incursa::platform

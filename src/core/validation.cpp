@@ -1,0 +1,148 @@
+#include "core/validation.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/text.hpp"
+#include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/limits.hpp"
+
+namespace incursa::platform::validation {
+
+namespace {
+
+[[noreturn]] void fail(std::string_view field, std::string rule) {
+  throw ValidationError(std::string(field), std::move(rule));
+}
+
+// Length in code points of text already known to be valid UTF-8.
+std::size_t utf8_length(std::string_view s) noexcept {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+bool is_name_segment(std::string_view seg) noexcept {
+  if (seg.empty() || !detail::is_ascii_alpha(seg.front())) return false;
+  for (char c : seg) {
+    if (!detail::is_ascii_alnum(c) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+bool is_tag_key(std::string_view key) noexcept {
+  if (key.empty() || !detail::is_ascii_alpha(key.front())) return false;
+  for (char c : key) {
+    if (!detail::is_ascii_alnum(c) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string operation_name(std::string_view name) {
+  if (name.empty()) fail("name", "is required");
+  if (name.size() > limits::kMaxNameLength) fail("name", "must be at most 200 characters");
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = name.find('.', start);
+    const std::string_view seg =
+        name.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (!is_name_segment(seg)) {
+      fail("name",
+           "must be dot-separated segments of [A-Za-z][A-Za-z0-9_-]* (e.g. Webhook.Process)");
+    }
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return std::string(name);
+}
+
+void tags(const Tags& tags, std::string_view field) {
+  if (tags.size() > limits::kMaxTags) fail(field, "at most 32 tags are allowed");
+  for (const auto& [key, value] : tags) {
+    const std::string key_field =
+        std::string(field) + "[" +
+        (detail::is_valid_utf8(key) && !detail::has_control_char(key) ? key : "?") + "]";
+    if (key.size() > limits::kMaxTagKeyLength || !is_tag_key(key)) {
+      fail(key_field, "tag key must be 1-64 characters of [A-Za-z][A-Za-z0-9_.-]*");
+    }
+    if (!detail::is_valid_utf8(value)) fail(key_field, "tag value must be valid UTF-8");
+    if (detail::has_control_char(value))
+      fail(key_field, "tag value must not contain control characters");
+    if (utf8_length(value) > limits::kMaxTagValueLength) {
+      fail(key_field, "tag value must be at most 256 characters");
+    }
+  }
+}
+
+std::optional<std::string> message(std::optional<std::string_view> text, std::string_view field) {
+  if (!text) return std::nullopt;
+  if (!detail::is_valid_utf8(*text)) fail(field, "must be valid UTF-8");
+  const std::string_view trimmed = detail::trim(*text);
+  if (trimmed.empty()) return std::nullopt;
+  if (trimmed.size() > limits::kMaxMessageBytes) fail(field, "must be at most 1024 bytes");
+  return std::string(trimmed);
+}
+
+std::string event_kind(std::string_view kind) {
+  const std::string_view trimmed = detail::trim(kind);
+  if (trimmed.empty()) fail("kind", "is required");
+  if (!detail::is_valid_utf8(trimmed)) fail("kind", "must be valid UTF-8");
+  if (detail::has_control_char(trimmed)) fail("kind", "must not contain control characters");
+  if (utf8_length(trimmed) > limits::kMaxEventKindLength) {
+    fail("kind", "must be at most 64 characters");
+  }
+  return std::string(trimmed);
+}
+
+std::optional<std::string> data_json(std::optional<std::string_view> json, std::string_view field) {
+  if (!json) return std::nullopt;
+  if (json->size() > limits::kMaxDataJsonBytes) fail(field, "must be at most 65536 bytes");
+  if (detail::trim(*json).empty()) return std::nullopt;
+  if (!detail::is_valid_utf8(*json) || !nlohmann::json::accept(*json)) {
+    fail(field, "must be valid JSON");
+  }
+  return std::string(*json);
+}
+
+void percent(std::optional<double> value) {
+  if (value && (!std::isfinite(*value) || *value < 0.0 || *value > 100.0)) {
+    fail("percent", "must be a finite number from 0 to 100");
+  }
+}
+
+void progress(const std::optional<StructuredProgress>& p) {
+  if (!p) return;
+  if (p->current < 0) fail("progress.current", "must not be negative");
+  if (p->total && *p->total < 0) fail("progress.total", "must not be negative");
+  if (!detail::is_valid_utf8(p->unit) || detail::has_control_char(p->unit)) {
+    fail("progress.unit", "must be valid UTF-8 without control characters");
+  }
+  if (utf8_length(p->unit) > limits::kMaxProgressUnitLength) {
+    fail("progress.unit", "must be at most 32 characters");
+  }
+}
+
+void correlation(const CorrelationContext& c) {
+  const auto hex_of_length = [](const std::string& s, std::size_t n) {
+    if (s.size() != n) return false;
+    for (char ch : s) {
+      if (!detail::is_lower_hex(ch)) return false;
+    }
+    return true;
+  };
+  if (c.trace_id && !hex_of_length(*c.trace_id, 32)) {
+    fail("correlation.trace_id", "must be 32 lowercase hex characters");
+  }
+  if (c.span_id && !hex_of_length(*c.span_id, 16)) {
+    fail("correlation.span_id", "must be 16 lowercase hex characters");
+  }
+  tags(c.tags, "correlation.tags");
+}
+
+void page_size(std::size_t limit, std::size_t max, std::string_view field) {
+  if (limit == 0 || limit > max) fail(field, "must be from 1 to " + std::to_string(max));
+}
+
+}  // namespace incursa::platform::validation

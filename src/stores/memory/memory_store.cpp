@@ -1,0 +1,136 @@
+// The in-memory store. Records live in shards keyed by id hash; a shard's lock is
+// held only to find or add a record, and each record has its own mutex, so
+// writers to different operations never wait on each other.
+#include "incursa/platform/stores/memory_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace incursa::platform {
+
+namespace {
+
+struct Record {
+  std::mutex mutex;
+  OperationSnapshot snapshot;
+  std::vector<OperationEvent> events;  // events[i].sequence == i + 1
+};
+
+class MemoryStore final : public OperationStore {
+ public:
+  std::string_view kind() const noexcept override { return "memory"; }
+
+  InsertResult insert(const OperationSnapshot& operation, const NewEvent& created) override {
+    Shard& shard = shard_for(operation.id);
+    std::shared_ptr<Record> record;
+    {
+      std::unique_lock lock(shard.mutex);
+      auto [it, inserted] = shard.records.try_emplace(operation.id.value());
+      if (inserted) {
+        it->second = std::make_shared<Record>();
+        it->second->snapshot = operation;
+        it->second->events.push_back(to_event(operation.id, 1, created));
+        return {true, operation};
+      }
+      record = it->second;
+    }
+    std::lock_guard record_lock(record->mutex);
+    return {false, record->snapshot};
+  }
+
+  TransitionResult transition(const TransitionRequest& request) override {
+    const std::shared_ptr<Record> record = find(request.id);
+    if (!record) return {TransitionOutcome::NotFound, std::nullopt, {}};
+    std::lock_guard lock(record->mutex);
+    OperationSnapshot& snapshot = record->snapshot;
+    if (!request.allowed_from.contains(snapshot.status)) {
+      return {TransitionOutcome::Rejected, snapshot, {}};
+    }
+    if (request.only_if_stale && !is_stale(snapshot, *request.only_if_stale)) {
+      return {TransitionOutcome::NotStale, snapshot, {}};
+    }
+    TransitionResult result{TransitionOutcome::Applied, std::nullopt, {}};
+    for (const NewEvent& event : apply_changes(snapshot, request)) {
+      const auto sequence = static_cast<std::int64_t>(record->events.size()) + 1;
+      record->events.push_back(to_event(snapshot.id, sequence, event));
+      result.appended.push_back(record->events.back());
+    }
+    result.snapshot = snapshot;
+    return result;
+  }
+
+  std::optional<OperationSnapshot> get(const OperationId& id) override {
+    const std::shared_ptr<Record> record = find(id);
+    if (!record) return std::nullopt;
+    std::lock_guard lock(record->mutex);
+    return record->snapshot;
+  }
+
+  std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence,
+                                     std::size_t limit) override {
+    const std::shared_ptr<Record> record = find(id);
+    if (!record) return {};
+    std::lock_guard lock(record->mutex);
+    const auto size = static_cast<std::int64_t>(record->events.size());
+    const std::int64_t begin = std::clamp<std::int64_t>(after_sequence, 0, size);
+    const std::int64_t end = std::min<std::int64_t>(size, begin + static_cast<std::int64_t>(limit));
+    return {record->events.begin() + begin, record->events.begin() + end};
+  }
+
+  std::vector<OperationSnapshot> find_stale(const StaleQuery& query) override {
+    const StaleCondition condition{query.basis, query.cutoff};
+    std::vector<OperationSnapshot> found;
+    for (Shard& shard : shards_) {
+      std::shared_lock shard_lock(shard.mutex);
+      for (const auto& [id, record] : shard.records) {
+        std::lock_guard lock(record->mutex);
+        if (query.statuses.contains(record->snapshot.status) &&
+            is_stale(record->snapshot, condition)) {
+          found.push_back(record->snapshot);
+        }
+      }
+    }
+    const auto basis = [&](const OperationSnapshot& s) {
+      return query.basis == ActivityBasis::Progress ? s.last_progress_at : s.updated_at;
+    };
+    std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+      return basis(a) != basis(b) ? basis(a) < basis(b) : a.id < b.id;
+    });
+    if (found.size() > query.limit) found.resize(query.limit);
+    return found;
+  }
+
+ private:
+  static constexpr std::size_t kShardCount = 32;
+
+  struct Shard {
+    std::shared_mutex mutex;
+    std::unordered_map<std::string, std::shared_ptr<Record>> records;
+  };
+
+  static OperationEvent to_event(const OperationId& id, std::int64_t sequence, const NewEvent& e) {
+    return {id, sequence, e.occurred_at, e.kind, e.message, e.data_json, e.key};
+  }
+
+  Shard& shard_for(const OperationId& id) {
+    return shards_[std::hash<std::string>{}(id.value()) % kShardCount];
+  }
+
+  std::shared_ptr<Record> find(const OperationId& id) {
+    Shard& shard = shard_for(id);
+    std::shared_lock lock(shard.mutex);
+    const auto it = shard.records.find(id.value());
+    return it == shard.records.end() ? nullptr : it->second;
+  }
+
+  std::array<Shard, kShardCount> shards_;
+};
+
+}  // namespace
+
+std::shared_ptr<OperationStore> make_memory_store() { return std::make_shared<MemoryStore>(); }
+
+}  // namespace incursa::platform

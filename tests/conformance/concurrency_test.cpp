@@ -1,0 +1,139 @@
+// Races between threads on one store: nothing lost, nothing doubled, one winner.
+#include <atomic>
+#include <latch>
+#include <thread>
+
+#include "incursa/platform/error.hpp"
+#include "store_conformance.hpp"
+
+namespace incursa::platform::testing {
+namespace {
+
+using S = OperationStatus;
+using namespace std::chrono_literals;
+
+// Runs fn(thread_index) on `n` threads released together.
+template <class Fn>
+void run_together(int n, Fn fn) {
+  std::latch go(n);
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(n));
+  for (int t = 0; t < n; ++t) {
+    threads.emplace_back([&, t] {
+      go.arrive_and_wait();
+      fn(t);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+}
+
+TEST_P(StoreConcurrency, EightThreadsTimesAThousandUpdatesLoseNone) {
+  const OperationId id = start();
+  constexpr int kThreads = 8;
+  constexpr int kCalls = 1000;  // per thread: half progress updates, half events
+  run_together(kThreads, [&](int t) {
+    for (int i = 0; i < kCalls; ++i) {
+      if (i % 2 == 0) {
+        tracker->update_progress(id, {.percent = (i % 100) * 1.0});
+      } else {
+        tracker->add_event(id, "tick", "t" + std::to_string(t) + "-" + std::to_string(i));
+      }
+    }
+  });
+  const OperationSnapshot s = *tracker->get_snapshot(id);
+  EXPECT_EQ(s.version, 1 + kThreads * kCalls);
+  EXPECT_EQ(s.status, S::Running);
+  const auto events = tracker->events(id, 0, 10000);
+  // created + one Pending -> Running + every add_event
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(2 + kThreads * kCalls / 2));
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    ASSERT_EQ(events[i].sequence, static_cast<std::int64_t>(i) + 1);
+  }
+  EXPECT_EQ(events[1].message, "Pending -> Running");
+}
+
+TEST_P(StoreConcurrency, FourThreadsRacingMarkStalledMarkEachOperationOnce) {
+  std::vector<OperationId> ids;
+  for (int i = 0; i < 100; ++i) ids.push_back(i % 2 == 0 ? start() : start_in(S::Running));
+  clock->advance(1h);
+  const StaleCondition cutoff{ActivityBasis::Activity, clock->now() - 30min};
+  std::atomic<int> marked{0};
+  run_together(4, [&](int t) {
+    // Each thread walks the list from a different place, so they collide everywhere.
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      const OperationId& id = ids[(k + static_cast<std::size_t>(t) * 25) % ids.size()];
+      if (tracker->mark_stalled(id, cutoff)) marked.fetch_add(1);
+    }
+  });
+  EXPECT_EQ(marked.load(), 100);
+  for (const OperationId& id : ids) {
+    const OperationSnapshot s = *tracker->get_snapshot(id);
+    EXPECT_EQ(s.status, S::Stalled);
+    EXPECT_EQ(s.stall_count, 1);
+    int stall_events = 0;
+    for (const auto& e : tracker->events(id)) stall_events += e.message->ends_with("-> Stalled");
+    EXPECT_EQ(stall_events, 1);
+  }
+  EXPECT_TRUE(tracker->find_stalled({.threshold = 30min}).empty());
+}
+
+TEST_P(StoreConcurrency, FourThreadsRacingCompleteLeaveOneWinner) {
+  constexpr std::array<S, 4> kWanted{S::Succeeded, S::Failed, S::Canceled, S::Failed};
+  for (int round = 0; round < 25; ++round) {
+    const OperationId id = start_in(round % 2 == 0 ? S::Running : S::Pending);
+    std::array<bool, 4> ok{};
+    run_together(4, [&](int t) {
+      try {
+        tracker->complete(id, kWanted[static_cast<std::size_t>(t)]);
+        ok[static_cast<std::size_t>(t)] = true;
+      } catch (const InvalidTransitionError&) {
+      }
+    });
+    const OperationSnapshot s = *tracker->get_snapshot(id);
+    ASSERT_TRUE(is_terminal(s.status));
+    for (std::size_t t = 0; t < kWanted.size(); ++t) {
+      // Whoever asked for the final status succeeded (winner or no-op); the rest were refused.
+      EXPECT_EQ(ok[t], kWanted[t] == s.status) << "thread " << t;
+    }
+    int terminal_events = 0;
+    for (const auto& e : tracker->events(id)) {
+      terminal_events +=
+          e.kind == "status" && e.message->ends_with(std::string(to_string(s.status)));
+    }
+    EXPECT_EQ(terminal_events, 1);
+    EXPECT_EQ(s.version, round % 2 == 0 ? 3 : 2);
+  }
+}
+
+TEST_P(StoreConcurrency, RacingStartsWithOneIdCreateOneOperation) {
+  StartOptions options;
+  options.id = OperationId::parse("same-webhook");
+  std::atomic<int> conflicts{0};
+  run_together(8, [&](int t) {
+    try {
+      tracker->start(t % 2 == 0 ? "Webhook.Process" : "Other.Name", options);
+    } catch (const ConflictError&) {
+      conflicts.fetch_add(1);
+    }
+  });
+  const OperationSnapshot s = *tracker->get_snapshot(*options.id);
+  EXPECT_EQ(s.version, 1);
+  EXPECT_EQ(tracker->events(s.id).size(), 1u);
+  EXPECT_EQ(conflicts.load(), 4);  // the four that asked for the losing name
+}
+
+TEST_P(StoreConcurrency, WritersToDifferentOperationsDoNotInterfere) {
+  std::vector<OperationId> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(start());
+  run_together(8, [&](int t) {
+    for (int i = 0; i < 200; ++i) tracker->add_event(ids[static_cast<std::size_t>(t)], "e");
+    tracker->complete(ids[static_cast<std::size_t>(t)], S::Succeeded);
+  });
+  for (const OperationId& id : ids) {
+    EXPECT_EQ(tracker->get_snapshot(id)->version, 202);
+    EXPECT_EQ(tracker->events(id).size(), 202u);
+  }
+}
+
+}  // namespace
+}  // namespace incursa::platform::testing

@@ -1,0 +1,6 @@
+#include "store_conformance.hpp"
+
+namespace incursa::platform::testing {
+INSTANTIATE_TEST_SUITE_P(Store, StoreConformance, ::testing::Values(conformance_store()),
+                         StoreUnderTest::Name);
+}  // namespace incursa::platform::testing
