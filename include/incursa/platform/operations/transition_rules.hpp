@@ -61,10 +61,17 @@ struct ResolvedTransition {
 constexpr ResolvedTransition resolve_transition(OperationAction action, OperationStatus current,
                                                 std::optional<OperationStatus> requested = {}) {
   const TransitionRule& rule = kTransitionRules[static_cast<std::size_t>(action)];
-  const std::optional<OperationStatus> target = rule.target_is_requested ? requested : rule.target;
-  if (rule.applies_from.contains(current)) return {TransitionEffect::Apply, target};
+  // Read `requested` through has_value()/operator* only: GCC 12 reports a false
+  // maybe-uninitialized when a by-value std::optional parameter is copied at -O2.
+  const bool has_requested = requested.has_value();
+  const OperationStatus requested_status = has_requested ? *requested : current;
+  if (rule.applies_from.contains(current)) {
+    if (!rule.target_is_requested) return {TransitionEffect::Apply, rule.target};
+    if (!has_requested) return {TransitionEffect::Apply, std::nullopt};
+    return {TransitionEffect::Apply, requested_status};
+  }
   if (rule.no_op_from.contains(current)) return {TransitionEffect::NoOp, current};
-  if (rule.target_is_requested && requested && current == *requested) {
+  if (rule.target_is_requested && has_requested && current == requested_status) {
     return {TransitionEffect::NoOp, current};
   }
   return {TransitionEffect::Reject, std::nullopt};
