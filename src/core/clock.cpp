@@ -104,6 +104,13 @@ Timestamp parse_iso8601(std::string_view text, std::string_view field) {
   const auto tp = std::chrono::sys_days{ymd} + std::chrono::hours{hour} +
                   std::chrono::minutes{minute} + std::chrono::seconds{second} +
                   microseconds{micros};
+  // Timestamp counts nanoseconds in 64 bits (about 1677-09-21 to 2262-04-11);
+  // outside that a conversion would wrap around silently.
+  const auto us = duration_cast<microseconds>(tp.time_since_epoch()).count();
+  if (us < duration_cast<microseconds>(Timestamp::min().time_since_epoch()).count() ||
+      us > duration_cast<microseconds>(Timestamp::max().time_since_epoch()).count()) {
+    throw ValidationError(std::string(field), "must be between 1677-09-22 and 2262-04-11");
+  }
   return Timestamp(duration_cast<Timestamp::duration>(tp.time_since_epoch()));
 }
 

@@ -51,17 +51,23 @@ std::string generate_id(Timestamp at) {
   static std::int64_t last_ms = -1;
   static std::uint32_t sequence = 0;
 
-  const std::int64_t ms =
+  std::int64_t ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
   std::uint32_t rand_a;
   {
     std::lock_guard lock(mutex);
-    if (ms != last_ms) {
+    // Within a second behind the last id (the same millisecond, a borrowed one,
+    // or a small clock step back) keep counting up from it; otherwise start afresh
+    // so an id always carries a time close to the one it was made for.
+    if (ms > last_ms || last_ms - ms >= 1000) {
       last_ms = ms;
       sequence = static_cast<std::uint32_t>(random_u64() & 0x3FF);  // leave headroom to count up
-    } else {
-      sequence = (sequence + 1) & 0xFFF;
+    } else if (++sequence > 0xFFF) {
+      // More than the 12-bit sequence holds in one millisecond: borrow the next.
+      ++last_ms;
+      sequence = 0;
     }
+    ms = last_ms;
     rand_a = sequence;
   }
   const std::uint64_t high =

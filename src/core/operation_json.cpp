@@ -1,5 +1,6 @@
 #include "incursa/platform/operations/operation_json.hpp"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "incursa/platform/error.hpp"
@@ -56,7 +57,10 @@ std::optional<std::string> optional_string(const json& j, const char* key) {
 
 std::int64_t required_int(const json& j, const char* key) {
   const json& v = member(j, key);
-  if (!v.is_number_integer()) throw ValidationError(key, "must be an integer");
+  if (!v.is_number_integer() ||
+      (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))) {
+    throw ValidationError(key, "must be a 64-bit integer");
+  }
   return v.get<std::int64_t>();
 }
 
@@ -137,7 +141,8 @@ std::string to_json(const OperationEvent& e) {
       {"occurred_at", format_iso8601(e.occurred_at)},
       {"kind", e.kind},
       {"message", e.message ? json(*e.message) : json(nullptr)},
-      {"data", e.data_json ? json::parse(*e.data_json) : json(nullptr)},
+      // Kept as the caller's exact text: re-parsing would round big numbers.
+      {"data_json", e.data_json ? json(*e.data_json) : json(nullptr)},
       {"key", e.key},
   };
   return j.dump();
@@ -189,7 +194,7 @@ OperationEvent event_from_json(std::string_view text) {
   e.occurred_at = required_time(j, "occurred_at");
   e.kind = required_string(j, "kind");
   e.message = optional_string(j, "message");
-  if (const json& d = member(j, "data"); !d.is_null()) e.data_json = d.dump();
+  e.data_json = optional_string(j, "data_json");
   e.key = optional_string(j, "key").value_or("");
   return e;
 }

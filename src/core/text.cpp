@@ -79,6 +79,13 @@ std::string to_message_text(std::string_view text, std::size_t max_bytes) {
     if (cleaned.size() + kEllipsis <= max_bytes) fits = cleaned.size();
   }
   if (cleaned.size() <= max_bytes) return cleaned;
+  if (max_bytes < kEllipsis) {
+    // No room for "...": cut at the last whole character that fits.
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(cleaned[cut]) & 0xC0) == 0x80) --cut;
+    cleaned.resize(cut);
+    return cleaned;
+  }
   cleaned.resize(fits);
   return cleaned + "...";
 }

@@ -100,7 +100,9 @@ std::optional<std::string> data_json(std::optional<std::string_view> json, std::
   if (!json) return std::nullopt;
   if (json->size() > limits::kMaxDataJsonBytes) fail(field, "must be at most 65536 bytes");
   if (detail::trim(*json).empty()) return std::nullopt;
-  if (!detail::is_valid_utf8(*json) || !nlohmann::json::accept(*json)) {
+  // accept() stops at an embedded NUL, so a NUL would smuggle trailing bytes past it.
+  if (json->find('\0') != std::string_view::npos || !detail::is_valid_utf8(*json) ||
+      !nlohmann::json::accept(*json)) {
     fail(field, "must be valid JSON");
   }
   return std::string(*json);
@@ -125,18 +127,23 @@ void progress(const std::optional<StructuredProgress>& p) {
 }
 
 void correlation(const CorrelationContext& c) {
+  if (c.correlation_id.empty()) fail("correlation.correlation_id", "is required");
+  if (c.causation_id && c.causation_id->empty()) {
+    fail("correlation.causation_id", "must not be empty when given");
+  }
+  // W3C: lowercase hex of the exact length, and never all zeros.
   const auto hex_of_length = [](const std::string& s, std::size_t n) {
-    if (s.size() != n) return false;
+    if (s.size() != n || s.find_first_not_of('0') == std::string::npos) return false;
     for (char ch : s) {
       if (!detail::is_lower_hex(ch)) return false;
     }
     return true;
   };
   if (c.trace_id && !hex_of_length(*c.trace_id, 32)) {
-    fail("correlation.trace_id", "must be 32 lowercase hex characters");
+    fail("correlation.trace_id", "must be 32 lowercase hex characters, not all zero");
   }
   if (c.span_id && !hex_of_length(*c.span_id, 16)) {
-    fail("correlation.span_id", "must be 16 lowercase hex characters");
+    fail("correlation.span_id", "must be 16 lowercase hex characters, not all zero");
   }
   tags(c.tags, "correlation.tags");
 }
