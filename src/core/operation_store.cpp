@@ -63,3 +63,27 @@ bool is_stale(const OperationSnapshot& snapshot, const StaleCondition& condition
 }
 
 }  // namespace incursa::platform
+
+#include "incursa/platform/error.hpp"
+
+namespace incursa::platform {
+
+// Defaults for stores that have not grown these yet; every built-in store overrides them.
+namespace {
+[[noreturn]] void unsupported(const OperationStore& store, const char* what) {
+  throw StoreError(std::string(store.kind()) + " store does not support " + what, false);
+}
+}  // namespace
+
+std::vector<OperationSnapshot> OperationStore::list(const ListRequest&) {
+  unsupported(*this, "list");
+}
+StatusCounts OperationStore::count_by_status(const OperationFilter&) {
+  unsupported(*this, "count_by_status");
+}
+bool OperationStore::append_audit_event(const AuditEvent&) { unsupported(*this, "audit events"); }
+std::vector<AuditEvent> OperationStore::query_audit_events(const AuditQuery&) {
+  unsupported(*this, "audit events");
+}
+
+}  // namespace incursa::platform

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace incursa::platform {
 
@@ -82,17 +83,9 @@ class MemoryStore final : public OperationStore {
 
   std::vector<OperationSnapshot> find_stale(const StaleQuery& query) override {
     const StaleCondition condition{query.basis, query.cutoff};
-    std::vector<OperationSnapshot> found;
-    for (Shard& shard : shards_) {
-      std::shared_lock shard_lock(shard.mutex);
-      for (const auto& [id, record] : shard.records) {
-        std::lock_guard lock(record->mutex);
-        if (query.statuses.contains(record->snapshot.status) &&
-            is_stale(record->snapshot, condition)) {
-          found.push_back(record->snapshot);
-        }
-      }
-    }
+    std::vector<OperationSnapshot> found = collect([&](const OperationSnapshot& s) {
+      return query.statuses.contains(s.status) && is_stale(s, condition);
+    });
     const auto basis = [&](const OperationSnapshot& s) {
       return query.basis == ActivityBasis::Progress ? s.last_progress_at : s.updated_at;
     };
@@ -103,8 +96,75 @@ class MemoryStore final : public OperationStore {
     return found;
   }
 
+  std::vector<OperationSnapshot> list(const ListRequest& request) override {
+    const bool newest_first = request.order == ListOrder::NewestFirst;
+    // Strictly after the cursor in the requested order.
+    const auto after_cursor = [&](const OperationSnapshot& s) {
+      if (!request.after) return true;
+      const auto& c = *request.after;
+      if (s.started_at != c.started_at) {
+        return newest_first ? s.started_at < c.started_at : s.started_at > c.started_at;
+      }
+      return newest_first ? s.id < c.id : s.id > c.id;
+    };
+    std::vector<OperationSnapshot> found = collect(
+        [&](const OperationSnapshot& s) { return matches(request.filter, s) && after_cursor(s); });
+    std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+      if (a.started_at != b.started_at) {
+        return newest_first ? a.started_at > b.started_at : a.started_at < b.started_at;
+      }
+      return newest_first ? a.id > b.id : a.id < b.id;
+    });
+    if (found.size() > request.limit) found.resize(request.limit);
+    return found;
+  }
+
+  StatusCounts count_by_status(const OperationFilter& filter) override {
+    StatusCounts counts;
+    for (const auto& s : collect([&](const OperationSnapshot& s) { return matches(filter, s); })) {
+      ++counts[s.status];
+    }
+    return counts;
+  }
+
+  bool append_audit_event(const AuditEvent& event) override {
+    std::lock_guard lock(audit_mutex_);
+    if (!audit_ids_.insert(event.id.value()).second) return false;
+    audit_events_.push_back(event);
+    return true;
+  }
+
+  std::vector<AuditEvent> query_audit_events(const AuditQuery& query) override {
+    std::vector<AuditEvent> found;
+    {
+      std::lock_guard lock(audit_mutex_);
+      for (const AuditEvent& e : audit_events_) {
+        if (matches(query, e)) found.push_back(e);
+      }
+    }
+    std::sort(found.begin(), found.end(), [](const AuditEvent& a, const AuditEvent& b) {
+      return a.occurred_at != b.occurred_at ? a.occurred_at > b.occurred_at : a.id > b.id;
+    });
+    if (found.size() > query.limit) found.resize(query.limit);
+    return found;
+  }
+
  private:
   static constexpr std::size_t kShardCount = 32;
+
+  // Copies of every snapshot for which `keep` is true, in no particular order.
+  template <class Pred>
+  std::vector<OperationSnapshot> collect(Pred keep) {
+    std::vector<OperationSnapshot> found;
+    for (Shard& shard : shards_) {
+      std::shared_lock shard_lock(shard.mutex);
+      for (const auto& [id, record] : shard.records) {
+        std::lock_guard lock(record->mutex);
+        if (keep(record->snapshot)) found.push_back(record->snapshot);
+      }
+    }
+    return found;
+  }
 
   struct Shard {
     std::shared_mutex mutex;
@@ -127,6 +187,11 @@ class MemoryStore final : public OperationStore {
   }
 
   std::array<Shard, kShardCount> shards_;
+
+  // Audit events are append-only and read in bulk; one lock is enough.
+  std::mutex audit_mutex_;
+  std::vector<AuditEvent> audit_events_;
+  std::unordered_set<std::string> audit_ids_;
 };
 
 }  // namespace

@@ -21,7 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "incursa/platform/audit/audit_event.hpp"
 #include "incursa/platform/clock.hpp"
+#include "incursa/platform/operations/operation_query.hpp"
 #include "incursa/platform/operations/operation_snapshot.hpp"
 #include "incursa/platform/operations/operation_status.hpp"
 
@@ -98,6 +100,19 @@ struct StaleQuery {
   std::size_t limit = 1000;
 };
 
+// Where a page of list() resumes: the last row of the previous page.
+struct ListCursor {
+  Timestamp started_at{};
+  OperationId id{};
+};
+
+struct ListRequest {
+  OperationFilter filter{};
+  ListOrder order = ListOrder::NewestFirst;
+  std::optional<ListCursor> after{};  // rows strictly after this one in `order`
+  std::size_t limit = 100;
+};
+
 class OperationStore {
  public:
   virtual ~OperationStore() = default;
@@ -124,6 +139,21 @@ class OperationStore {
 
   // Operations in `statuses` whose basis timestamp < cutoff, oldest first (ties by id).
   virtual std::vector<OperationSnapshot> find_stale(const StaleQuery& query) = 0;
+
+  // Operations matching `request.filter`, ordered by (started_at, id) in
+  // `request.order`, starting strictly after `request.after`, at most `limit`.
+  // Keyset order makes paging stable while rows are inserted.
+  virtual std::vector<OperationSnapshot> list(const ListRequest& request);
+
+  // How many operations match `filter`, per status (statuses with none are omitted).
+  virtual StatusCounts count_by_status(const OperationFilter& filter);
+
+  // Stores an audit event (and its anchors) in one atomic write. Returns false,
+  // writing nothing, when an event with the same id exists.
+  virtual bool append_audit_event(const AuditEvent& event);
+
+  // Audit events matching `query`, newest first (occurred_at, then id, descending).
+  virtual std::vector<AuditEvent> query_audit_events(const AuditQuery& query);
 };
 
 // The status event every store appends when a transition changes the status:

@@ -16,8 +16,10 @@
 #include <string_view>
 #include <vector>
 
+#include "incursa/platform/operations/operation_query.hpp"
 #include "incursa/platform/operations/operation_snapshot.hpp"
 #include "incursa/platform/operations/operation_store.hpp"
+#include "incursa/platform/operations/timeline.hpp"
 
 namespace incursa::platform {
 
@@ -81,6 +83,21 @@ class OperationTracker {
   // Events after `after_sequence`, in sequence order, at most `limit` (1..10000).
   virtual std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence = 0,
                                              std::size_t limit = 1000) = 0;
+
+  // One page of operations matching the query (SPEC §5). Pass the returned
+  // next_page_token back, with the same filter and order, for the next page; no
+  // page repeats or skips a row while rows are being added.
+  virtual OperationPage list(const OperationQuery& query) = 0;
+
+  virtual StatusCounts count_by_status(const OperationFilter& filter = {}) = 0;
+
+  // Direct children (operations started with parent_id = id), oldest first.
+  virtual OperationPage children(const OperationId& id, std::size_t limit = 100,
+                                 std::optional<std::string> page_token = std::nullopt) = 0;
+
+  // The operation, its events, children and related audit events in time order.
+  // NotFoundError if there is no such operation.
+  virtual Timeline timeline(const OperationId& id) = 0;
 };
 
 class OperationWatcher {

@@ -39,6 +39,12 @@ class Tracker final : public OperationTracker, public OperationWatcher {
   std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence = 0,
                                      std::size_t limit = 1000) override;
 
+  OperationPage list(const OperationQuery& query) override;
+  StatusCounts count_by_status(const OperationFilter& filter = {}) override;
+  OperationPage children(const OperationId& id, std::size_t limit = 100,
+                         std::optional<std::string> page_token = std::nullopt) override;
+  Timeline timeline(const OperationId& id) override;
+
   std::vector<OperationSnapshot> find_stalled(const StallQuery& query) override;
   bool mark_stalled(const OperationId& id) override;
   bool mark_stalled(const OperationId& id, const StaleCondition& still_stale) override;

@@ -1,0 +1,59 @@
+#include "incursa/platform/audit/audit_log.hpp"
+
+#include <stdexcept>
+
+#include "core/text.hpp"
+#include "core/validation.hpp"
+#include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/operation_store.hpp"
+
+namespace incursa::platform {
+
+namespace {
+constexpr std::size_t kMaxAuditPage = 1000;
+
+void trim_in_place(std::string& s) { s = std::string(detail::trim(s)); }
+}  // namespace
+
+AuditLog::AuditLog(std::shared_ptr<OperationStore> store, AuditLogOptions options)
+    : store_(std::move(store)),
+      clock_(options.clock ? std::move(options.clock) : SystemClock::instance()),
+      validation_(options.validation) {
+  if (!store_) throw std::invalid_argument("AuditLog needs a store");
+}
+
+AuditEvent AuditLog::write(AuditEvent event) {
+  trim_in_place(event.name);
+  trim_in_place(event.display_message);
+  for (EventAnchor& a : event.anchors) {
+    trim_in_place(a.type);
+    trim_in_place(a.id);
+    trim_in_place(a.role);
+  }
+  if (event.data_json && detail::trim(*event.data_json).empty()) event.data_json.reset();
+  if (AuditValidationResult result = validate_audit_event(event, validation_); !result.valid()) {
+    throw AuditValidationError(std::move(result.errors));
+  }
+  if (event.correlation) validation::correlation(*event.correlation);
+  const Timestamp now = truncate_to_micros(clock_->now());
+  if (event.id.empty()) event.id = AuditEventId::generate(now);
+  event.occurred_at =
+      event.occurred_at == Timestamp{} ? now : truncate_to_micros(event.occurred_at);
+  if (!store_->append_audit_event(event)) {
+    throw ConflictError("audit event " + event.id.value() + " already exists");
+  }
+  return event;
+}
+
+std::vector<AuditEvent> AuditLog::query(const AuditQuery& query) {
+  validation::page_size(query.limit, kMaxAuditPage);
+  if (query.name && detail::trim(*query.name).empty()) {
+    throw ValidationError("name", "must not be blank");
+  }
+  if (query.from && query.to && *query.to < *query.from) {
+    throw ValidationError("to", "must not be before from");
+  }
+  return store_->query_audit_events(query);
+}
+
+}  // namespace incursa::platform

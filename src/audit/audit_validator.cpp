@@ -1,0 +1,121 @@
+#include "incursa/platform/audit/audit_validator.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/text.hpp"
+#include "incursa/platform/operations/limits.hpp"
+
+namespace incursa::platform {
+
+namespace {
+
+bool blank(std::string_view s) { return detail::trim(s).empty(); }
+
+// Lowercase dot-separated segments: "webhook.processed", "email.sent".
+bool is_audit_name(std::string_view name) {
+  if (name.empty() || name.size() > limits::kMaxNameLength) return false;
+  bool segment_start = true;
+  for (char c : name) {
+    if (c == '.') {
+      if (segment_start) return false;
+      segment_start = true;
+      continue;
+    }
+    const bool lower = c >= 'a' && c <= 'z';
+    if (segment_start ? !lower : !(lower || detail::is_ascii_digit(c) || c == '_' || c == '-')) {
+      return false;
+    }
+    segment_start = false;
+  }
+  return !segment_start;
+}
+
+std::size_t char_count(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+std::string_view to_string(EventOutcome outcome) noexcept {
+  switch (outcome) {
+    case EventOutcome::Success:
+      return "Success";
+    case EventOutcome::Failure:
+      return "Failure";
+    case EventOutcome::Warning:
+      return "Warning";
+    case EventOutcome::Info:
+      return "Info";
+  }
+  return "Info";
+}
+
+EventOutcome parse_event_outcome(std::string_view text, std::string_view field) {
+  const std::string_view t = detail::trim(text);
+  for (EventOutcome o :
+       {EventOutcome::Success, EventOutcome::Failure, EventOutcome::Warning, EventOutcome::Info}) {
+    if (t == to_string(o)) return o;
+  }
+  throw ValidationError(std::string(field), "must be one of Success, Failure, Warning, Info");
+}
+
+AuditValidationResult validate_audit_event(const AuditEvent& event,
+                                           const AuditValidationOptions& options) {
+  AuditValidationResult result;
+  auto& errors = result.errors;
+  // The first four, in the .NET original's order and words.
+  if (blank(event.name)) errors.emplace_back("Event name is required.");
+  if (blank(event.display_message)) errors.emplace_back("Display message is required.");
+  if (event.anchors.empty()) errors.emplace_back("At least one anchor is required.");
+  if (event.data_json && char_count(*event.data_json) > options.max_data_json_length) {
+    errors.push_back("DataJson exceeds maximum length of " +
+                     std::to_string(options.max_data_json_length) + " characters.");
+  }
+  // This library's stricter checks.
+  if (!blank(event.name) && !is_audit_name(detail::trim(event.name))) {
+    errors.emplace_back(
+        "Event name must be lowercase dot-separated segments (e.g. webhook.processed), at most 200 "
+        "characters.");
+  }
+  if (!detail::is_valid_utf8(event.display_message) ||
+      detail::trim(event.display_message).size() > limits::kMaxMessageBytes) {
+    errors.emplace_back("Display message must be at most 1024 bytes of valid UTF-8.");
+  }
+  for (std::size_t i = 0; i < event.anchors.size(); ++i) {
+    const EventAnchor& a = event.anchors[i];
+    const std::string which = "Anchor " + std::to_string(i + 1);
+    if (blank(a.type)) errors.push_back(which + " type is required.");
+    if (blank(a.id)) errors.push_back(which + " id is required.");
+    if (blank(a.role)) errors.push_back(which + " role is required.");
+    for (const std::string* s : {&a.type, &a.id, &a.role}) {
+      if (s->size() > 256 || !detail::is_valid_utf8(*s) || detail::has_control_char(*s)) {
+        errors.push_back(which + " fields must be at most 256 characters of text.");
+        break;
+      }
+    }
+  }
+  if (event.data_json && !blank(*event.data_json) &&
+      (!detail::is_valid_utf8(*event.data_json) || !nlohmann::json::accept(*event.data_json))) {
+    errors.emplace_back("DataJson must be valid JSON.");
+  }
+  if (event.actor) {
+    if (blank(event.actor->type)) errors.emplace_back("Actor type is required.");
+    if (blank(event.actor->id)) errors.emplace_back("Actor id is required.");
+  }
+  return result;
+}
+
+namespace {
+std::string join(const std::vector<std::string>& errors) {
+  std::string out;
+  for (const auto& e : errors) out += (out.empty() ? "" : " ") + e;
+  return out;
+}
+}  // namespace
+
+AuditValidationError::AuditValidationError(std::vector<std::string> errors)
+    : ValidationError("audit_event", join(errors)), errors_(std::move(errors)) {}
+
+}  // namespace incursa::platform
