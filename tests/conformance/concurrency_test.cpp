@@ -1,6 +1,8 @@
 // Races between threads on one store: nothing lost, nothing doubled, one winner.
 #include <atomic>
 #include <latch>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "incursa/platform/error.hpp"
@@ -133,6 +135,43 @@ TEST_P(StoreConcurrency, WritersToDifferentOperationsDoNotInterfere) {
     EXPECT_EQ(tracker->get_snapshot(id)->version, 202);
     EXPECT_EQ(tracker->events(id).size(), 202u);
   }
+}
+
+TEST_P(StoreConcurrency, PagingTenThousandWhileInsertingSeesEachRowOnce) {
+  std::set<std::string> existing;
+  for (int i = 0; i < 10000; ++i) {
+    existing.insert(start("Paged.Op").value());
+    if (i % 100 == 0) clock->advance(1s);
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> inserted{0};
+  std::thread inserter([&] {
+    // Inserts while the reader walks the pages: at least a few rows, at most 2,000
+    // (enough to interleave with every page without swamping a slow store).
+    while ((!done.load() && inserted.load() < 2000) || inserted.load() < 3) {
+      tracker->start("Paged.Op");
+      inserted.fetch_add(1);
+    }
+  });
+  std::map<std::string, int> seen;
+  OperationQuery q;
+  q.limit = 137;
+  int pages = 0;
+  while (true) {
+    const OperationPage page = tracker->list(q);
+    for (const auto& op : page.operations) ++seen[op.id.value()];
+    ++pages;
+    if (!page.next_page_token) break;
+    q.page_token = page.next_page_token;
+  }
+  done.store(true);
+  inserter.join();
+  for (const std::string& id : existing) {
+    ASSERT_EQ(seen[id], 1) << id;
+  }
+  for (const auto& [id, count] : seen) ASSERT_EQ(count, 1) << id;
+  EXPECT_GE(pages, 10000 / 137);
+  EXPECT_GT(inserted.load(), 0);
 }
 
 }  // namespace

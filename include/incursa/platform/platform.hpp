@@ -1,6 +1,9 @@
 // Everything a service needs, in one include.
 #pragma once
 
+#include "incursa/platform/audit/audit_event.hpp"
+#include "incursa/platform/audit/audit_log.hpp"
+#include "incursa/platform/audit/audit_validator.hpp"
 #include "incursa/platform/clock.hpp"
 #include "incursa/platform/correlation/correlation_context.hpp"
 #include "incursa/platform/correlation/correlation_headers.hpp"
@@ -8,10 +11,16 @@
 #include "incursa/platform/correlation/traceparent.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/id.hpp"
+#include "incursa/platform/observability/observed_tracker.hpp"
+#include "incursa/platform/observability/operation_metrics.hpp"
+#include "incursa/platform/observability/platform_event_emitter.hpp"
+#include "incursa/platform/observability/platform_names.hpp"
 #include "incursa/platform/operations/operation_json.hpp"
+#include "incursa/platform/operations/operation_query.hpp"
 #include "incursa/platform/operations/operation_scope.hpp"
 #include "incursa/platform/operations/operation_store.hpp"
 #include "incursa/platform/operations/operation_tracker.hpp"
+#include "incursa/platform/operations/timeline.hpp"
 #include "incursa/platform/operations/tracker.hpp"
 #include "incursa/platform/operations/transition_rules.hpp"
 #include "incursa/platform/stores/memory_store.hpp"

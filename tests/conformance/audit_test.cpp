@@ -1,0 +1,169 @@
+// Audit events and timelines (SPEC §5, §6), on every store.
+#include "incursa/platform/audit/audit_log.hpp"
+#include "incursa/platform/error.hpp"
+#include "store_conformance.hpp"
+
+namespace incursa::platform::testing {
+namespace {
+
+using S = OperationStatus;
+using namespace std::chrono_literals;
+
+AuditEvent make_event(std::string name, std::vector<EventAnchor> anchors) {
+  AuditEvent e;
+  e.name = std::move(name);
+  e.display_message = "something happened";
+  e.outcome = EventOutcome::Success;
+  e.anchors = std::move(anchors);
+  return e;
+}
+
+TEST_P(StoreConformance, AuditEventsRoundTripWithEveryField) {
+  AuditLog log(store, {.clock = clock});
+  AuditEvent e =
+      make_event("invoice.paid", {{"Invoice", "in_1", "Subject"}, {"Customer", "cus_9", "Owner"}});
+  e.data_json = R"({"amount":1200,"currency":"EUR"})";
+  e.actor = AuditActor{"User", "u-7", "Ada Lovelace"};
+  CorrelationContext c;
+  c.correlation_id = CorrelationId::parse("corr-audit");
+  c.created_at = clock->now() - 1s;
+  c.tags = {{"tenant", "acme"}};
+  e.correlation = c;
+  const AuditEvent stored = log.write(e);
+  EXPECT_EQ(stored.id.value().size(), 32u);
+  EXPECT_EQ(stored.occurred_at, clock->now());
+  const auto found = log.query({.anchors = {{"Invoice", "in_1", ""}}});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], stored);
+}
+
+TEST_P(StoreConformance, AuditWriteTrimsAnchorsAndKeepsCallerIdAndTime) {
+  AuditLog log(store, {.clock = clock});
+  AuditEvent e = make_event("  webhook.received ", {{" Operation ", " op-1 ", " Subject "}});
+  e.id = AuditEventId::parse("evt-fixed");
+  e.occurred_at = clock->now() - 1h;
+  const AuditEvent stored = log.write(e);
+  EXPECT_EQ(stored.id.value(), "evt-fixed");
+  EXPECT_EQ(stored.occurred_at, clock->now() - 1h);
+  EXPECT_EQ(stored.name, "webhook.received");
+  EXPECT_EQ(stored.anchors.at(0), (EventAnchor{"Operation", "op-1", "Subject"}));
+  EXPECT_EQ(log.query({.anchors = {{"Operation", "op-1", "Subject"}}}).size(), 1u);
+}
+
+TEST_P(StoreConformance, AuditDuplicateIdIsConflictAndKeepsTheFirst) {
+  AuditLog log(store, {.clock = clock});
+  AuditEvent e = make_event("a.b", {{"T", "1", "R"}});
+  e.id = AuditEventId::parse("dup");
+  log.write(e);
+  e.display_message = "second";
+  EXPECT_THROW(log.write(e), ConflictError);
+  const auto all = log.query({});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].display_message, "something happened");
+}
+
+TEST_P(StoreConformance, InvalidAuditEventReportsEveryErrorInOrderAndWritesNothing) {
+  AuditLog log(store, {.clock = clock});
+  AuditEvent e;
+  e.name = " ";
+  e.display_message = "";
+  e.data_json = "\"" + std::string(16384, 'x') + "\"";  // 16386 characters
+  try {
+    log.write(e);
+    FAIL() << "expected AuditValidationError";
+  } catch (const AuditValidationError& error) {
+    ASSERT_GE(error.errors().size(), 4u);
+    EXPECT_EQ(error.errors()[0], "Event name is required.");
+    EXPECT_EQ(error.errors()[1], "Display message is required.");
+    EXPECT_EQ(error.errors()[2], "At least one anchor is required.");
+    EXPECT_EQ(error.errors()[3], "DataJson exceeds maximum length of 16384 characters.");
+    EXPECT_EQ(error.field(), "audit_event");
+  }
+  AuditEvent bad_anchor = make_event("a.b", {{"Invoice", " ", "Subject"}});
+  EXPECT_THROW(log.write(bad_anchor), ValidationError);
+  AuditEvent bad_name = make_event("Invoice.Paid", {{"Invoice", "1", "Subject"}});
+  EXPECT_THROW(log.write(bad_name), ValidationError);
+  AuditEvent bad_json = make_event("a.b", {{"Invoice", "1", "Subject"}});
+  bad_json.data_json = "{nope";
+  EXPECT_THROW(log.write(bad_json), ValidationError);
+  EXPECT_TRUE(log.query({}).empty());
+}
+
+TEST_P(StoreConformance, AuditQueryFiltersNewestFirst) {
+  AuditLog log(store, {.clock = clock});
+  const Timestamp t0 = clock->now();
+  log.write(make_event("invoice.created", {{"Invoice", "in_1", "Subject"}}));
+  clock->advance(1min);
+  log.write(make_event("invoice.paid", {{"Invoice", "in_1", "Subject"}}));
+  clock->advance(1min);
+  log.write(make_event("invoice.paid", {{"Invoice", "in_2", "Subject"}}));
+  clock->advance(1min);
+  log.write(
+      make_event("email.sent", {{"Customer", "cus_1", "Recipient"}, {"Invoice", "in_2", "About"}}));
+  const auto names = [](const std::vector<AuditEvent>& v) {
+    std::vector<std::string> out;
+    for (const auto& e : v) out.push_back(e.name + "/" + e.anchors.at(0).id);
+    return out;
+  };
+  EXPECT_EQ(names(log.query({})),
+            (std::vector<std::string>{"email.sent/cus_1", "invoice.paid/in_2", "invoice.paid/in_1",
+                                      "invoice.created/in_1"}));
+  EXPECT_EQ(names(log.query({.anchors = {{"Invoice", "in_2", ""}}})),
+            (std::vector<std::string>{"email.sent/cus_1", "invoice.paid/in_2"}));
+  EXPECT_EQ(names(log.query({.anchors = {{"Invoice", "in_2", "About"}}})),
+            (std::vector<std::string>{"email.sent/cus_1"}));
+  EXPECT_EQ(log.query({.anchors = {{"Invoice", "in_1", ""}, {"Customer", "cus_1", ""}}}).size(),
+            3u);
+  EXPECT_EQ(names(log.query({.name = "invoice.*"})).size(), 3u);
+  EXPECT_EQ(names(log.query({.name = "invoice.paid"})).size(), 2u);
+  EXPECT_EQ(names(log.query({.name = "invoice"})).size(), 0u);
+  EXPECT_EQ(names(log.query({.from = t0 + 1min, .to = t0 + 3min})),
+            (std::vector<std::string>{"invoice.paid/in_2", "invoice.paid/in_1"}));
+  EXPECT_EQ(log.query({.limit = 2}).size(), 2u);
+  EXPECT_THROW(log.query({.limit = 0}), ValidationError);
+}
+
+TEST_P(StoreConformance, TimelineMergesEventsChildrenAndAuditInTimeOrder) {
+  AuditLog log(store, {.clock = clock});
+  CorrelationContext c;
+  c.correlation_id = CorrelationId::parse("corr-tl");
+  c.created_at = clock->now();
+  StartOptions options;
+  options.correlation = c;
+  const OperationId op = tracker->start("Webhook.Process", options).id;  // t0: event 1
+  clock->advance(1s);
+  tracker->heartbeat(op);  // t1: Pending -> Running
+  clock->advance(1s);
+  StartOptions child_options;
+  child_options.parent_id = op;
+  const OperationId child = tracker->start("Webhook.Verify", child_options).id;  // t2: child
+  clock->advance(1s);
+  AuditEvent anchored = make_event("webhook.received", {{"Operation", op.value(), "Subject"}});
+  log.write(anchored);  // t3: audit, anchored
+  clock->advance(1s);
+  AuditEvent correlated = make_event("invoice.paid", {{"Invoice", "in_1", "Subject"}});
+  correlated.correlation = c;
+  log.write(correlated);  // t4: audit, same correlation
+  log.write(make_event("unrelated.thing", {{"Invoice", "in_2", "Subject"}}));  // not included
+  clock->advance(1s);
+  tracker->complete(op, S::Succeeded);  // t5: Running -> Succeeded
+
+  const Timeline tl = tracker->timeline(op);
+  EXPECT_EQ(tl.operation.status, S::Succeeded);
+  std::vector<std::string> got;
+  for (const TimelineEntry& e : tl.entries) {
+    if (e.event) got.push_back("event:" + e.event->message.value_or(""));
+    if (e.child) got.push_back("child:" + e.child->id.value());
+    if (e.audit) got.push_back("audit:" + e.audit->name);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"event:Pending", "event:Pending -> Running",
+                                           "child:" + child.value(), "audit:webhook.received",
+                                           "audit:invoice.paid", "event:Running -> Succeeded"}));
+  for (std::size_t i = 1; i < tl.entries.size(); ++i) {
+    EXPECT_LE(tl.entries[i - 1].at, tl.entries[i].at);
+  }
+  EXPECT_THROW(tracker->timeline(OperationId::parse("missing")), NotFoundError);
+}
+
+}  // namespace
+}  // namespace incursa::platform::testing
