@@ -18,7 +18,8 @@ void trim_in_place(std::string& s) { s = std::string(detail::trim(s)); }
 AuditLog::AuditLog(std::shared_ptr<OperationStore> store, AuditLogOptions options)
     : store_(std::move(store)),
       clock_(options.clock ? std::move(options.clock) : SystemClock::instance()),
-      validation_(options.validation) {
+      validation_(options.validation),
+      scrubber_(std::move(options.scrubber)) {
   if (!store_) throw std::invalid_argument("AuditLog needs a store");
 }
 
@@ -35,6 +36,13 @@ AuditEvent AuditLog::write(AuditEvent event) {
     throw AuditValidationError(std::move(result.errors));
   }
   if (event.correlation) validation::correlation(*event.correlation);
+  if (scrubber_) {
+    event.display_message = scrubber_->scrub_text(event.display_message);
+    if (event.data_json) event.data_json = scrubber_->scrub_json(*event.data_json);
+    if (AuditValidationResult again = validate_audit_event(event, validation_); !again.valid()) {
+      throw AuditValidationError(std::move(again.errors));  // the scrubber made it invalid
+    }
+  }
   const Timestamp now = truncate_to_micros(clock_->now());
   if (event.id.empty()) event.id = AuditEventId::generate(now);
   event.occurred_at =

@@ -85,5 +85,42 @@ bool OperationStore::append_audit_event(const AuditEvent&) { unsupported(*this, 
 std::vector<AuditEvent> OperationStore::query_audit_events(const AuditQuery&) {
   unsupported(*this, "audit events");
 }
+std::vector<PurgeCandidate> OperationStore::find_purgeable(const PurgeRequest&) {
+  unsupported(*this, "retention");
+}
+std::vector<OperationId> OperationStore::delete_operations(const std::vector<OperationId>&,
+                                                           const PurgeRequest&) {
+  unsupported(*this, "retention");
+}
+std::size_t OperationStore::delete_events_before(Timestamp, std::size_t) {
+  unsupported(*this, "retention");
+}
+
+std::optional<Timestamp> purge_cutoff(const PurgeRequest& request,
+                                      OperationStatus status) noexcept {
+  switch (status) {
+    case OperationStatus::Succeeded:
+      return request.succeeded_before;
+    case OperationStatus::Failed:
+      return request.failed_before;
+    case OperationStatus::Canceled:
+      return request.canceled_before;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool is_purgeable(const OperationSnapshot& snapshot, const PurgeRequest& request) noexcept {
+  const std::optional<Timestamp> cutoff = purge_cutoff(request, snapshot.status);
+  return cutoff && snapshot.completed_at && *snapshot.completed_at < *cutoff;
+}
+
+bool name_matches(const StaleQuery& query, std::string_view name) noexcept {
+  if (query.name_prefix && !name.starts_with(*query.name_prefix)) return false;
+  for (const std::string& excluded : query.exclude_name_prefixes) {
+    if (name.starts_with(excluded)) return false;
+  }
+  return true;
+}
 
 }  // namespace incursa::platform

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/text.hpp"
 #include "core/validation.hpp"
 #include "incursa/platform/correlation/correlation_scope.hpp"
 #include "incursa/platform/error.hpp"
@@ -24,12 +25,26 @@ std::string new_key(Timestamp at) { return OperationId::generate(at).value(); }
 }  // namespace
 
 Tracker::Tracker(std::shared_ptr<OperationStore> store, TrackerOptions options)
-    : store_(std::move(store)), clock_(std::move(options.clock)) {
+    : store_(std::move(store)),
+      clock_(std::move(options.clock)),
+      scrubber_(std::move(options.scrubber)) {
   if (!store_) throw std::invalid_argument("Tracker needs a store");
   if (!clock_) clock_ = SystemClock::instance();
 }
 
 Timestamp Tracker::now() const { return truncate_to_micros(clock_->now()); }
+
+std::optional<std::string> Tracker::scrub_message(std::optional<std::string> text) const {
+  if (!scrubber_ || !text) return text;
+  // A scrubbed text may come out longer ("a@b.io" -> "[email]"): cut it to the limit again.
+  return validation::message(
+      detail::to_message_text(scrubber_->scrub_text(*text), limits::kMaxMessageBytes));
+}
+
+std::optional<std::string> Tracker::scrub_data(std::optional<std::string> json) const {
+  if (!scrubber_ || !json) return json;
+  return validation::data_json(scrubber_->scrub_json(*json));
+}
 
 OperationSnapshot Tracker::start(std::string_view name, const StartOptions& options) {
   OperationSnapshot op;
@@ -90,7 +105,7 @@ OperationSnapshot Tracker::update_progress(const OperationId& id, const Progress
   validation::percent(update.percent);
   validation::progress(update.progress);
   TransitionRequest request;
-  request.changes.message = validation::message(update.message);
+  request.changes.message = scrub_message(validation::message(update.message));
   request.changes.percent = update.percent;
   request.changes.progress = update.progress;
   request.changes.mark_progress = true;
@@ -116,8 +131,8 @@ OperationEvent Tracker::add_event(const OperationId& id, std::string_view kind,
   request.at = now();
   NewEvent event;
   event.kind = validation::event_kind(kind);
-  event.message = validation::message(message);
-  event.data_json = validation::data_json(data_json);
+  event.message = scrub_message(validation::message(message));
+  event.data_json = scrub_data(validation::data_json(data_json));
   event.occurred_at = request.at;
   event.key = new_key(request.at);
   request.events.push_back(std::move(event));
@@ -132,7 +147,7 @@ OperationSnapshot Tracker::complete(const OperationId& id, OperationStatus statu
     throw ValidationError("status", "must be a terminal status: Succeeded, Failed or Canceled");
   }
   TransitionRequest request;
-  request.changes.message = validation::message(message);
+  request.changes.message = scrub_message(validation::message(message));
   request.changes.mark_completed = true;
   request.id = id;
   request.at = now();
@@ -143,7 +158,7 @@ OperationSnapshot Tracker::request_cancel(const OperationId& id,
                                           std::optional<std::string_view> reason) {
   require_id(id);
   TransitionRequest request;
-  request.changes.cancel_reason = validation::message(reason, "reason");
+  request.changes.cancel_reason = scrub_message(validation::message(reason, "reason"));
   request.changes.request_cancel = true;
   request.id = id;
   request.at = now();
@@ -182,6 +197,8 @@ std::vector<OperationSnapshot> Tracker::find_stalled(const StallQuery& query) {
   stale.basis = query.basis;
   stale.cutoff = now() - query.threshold;
   stale.limit = query.limit;
+  stale.name_prefix = query.name_prefix;
+  stale.exclude_name_prefixes = query.exclude_name_prefixes;
   return store_->find_stale(stale);
 }
 

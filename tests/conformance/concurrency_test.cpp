@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/stall_monitor.hpp"
 #include "store_conformance.hpp"
 
 namespace incursa::platform::testing {
@@ -172,6 +173,55 @@ TEST_P(StoreConcurrency, PagingTenThousandWhileInsertingSeesEachRowOnce) {
   for (const auto& [id, count] : seen) ASSERT_EQ(count, 1) << id;
   EXPECT_GE(pages, 10000 / 137);
   EXPECT_GT(inserted.load(), 0);
+}
+
+TEST_P(StoreConcurrency, TwoMonitorsRacingMarkEachOperationOnce) {
+  std::vector<OperationId> ids;
+  for (int i = 0; i < 200; ++i) ids.push_back(start(i % 2 ? "Webhook.Process" : "Batch.Import"));
+  clock->advance(7h);
+  StallMonitorOptions options;
+  options.policy.default_threshold = 6h;
+  options.policy.thresholds = {{"Webhook.", 30min}};
+  options.batch_limit = 50;  // several rounds each, so the scans overlap
+  StallMonitor first(*tracker, *tracker, options);
+  StallMonitor second(*tracker, *tracker, options);
+  std::atomic<std::size_t> marked{0};
+  run_together(2, [&](int t) {
+    StallMonitor& monitor = t == 0 ? first : second;
+    while (true) {
+      const std::size_t n = monitor.scan_once().marked.size();
+      marked.fetch_add(n);
+      if (n == 0 && tracker->find_stalled({.threshold = 30min}).empty()) break;
+    }
+  });
+  EXPECT_EQ(marked.load(), 200u);
+  for (const OperationId& id : ids) {
+    const OperationSnapshot s = *tracker->get_snapshot(id);
+    EXPECT_EQ(s.status, S::Stalled);
+    EXPECT_EQ(s.stall_count, 1);
+  }
+}
+
+TEST_P(StoreConcurrency, BackgroundMonitorScansAndStopsPromptly) {
+  const OperationId id = start("Webhook.Process");
+  clock->advance(1h);
+  std::latch scanned(1);
+  std::atomic<std::size_t> marked{0};
+  StallMonitorOptions options;
+  options.policy.default_threshold = 30min;
+  options.interval = std::chrono::hours(1);  // stop() must not wait this out
+  options.on_scan = [&](const StallScanResult& r) {
+    marked.fetch_add(r.marked.size());
+    scanned.count_down();
+  };
+  StallMonitor monitor(*tracker, *tracker, options);
+  monitor.start();
+  EXPECT_TRUE(monitor.running());
+  scanned.wait();  // the first scan runs at once
+  monitor.stop();
+  EXPECT_FALSE(monitor.running());
+  EXPECT_EQ(marked.load(), 1u);
+  EXPECT_EQ(tracker->get_snapshot(id)->status, S::Stalled);
 }
 
 }  // namespace

@@ -17,7 +17,13 @@ namespace {
 struct Record {
   std::mutex mutex;
   OperationSnapshot snapshot;
-  std::vector<OperationEvent> events;  // events[i].sequence == i + 1
+  std::vector<OperationEvent> events;  // ascending sequence; old ones may be purged
+  std::int64_t last_sequence = 0;
+  bool purged = false;  // snapshot removed by retention; events kept as evidence
+
+  void append(const OperationId& id, const NewEvent& e) {
+    events.push_back({id, ++last_sequence, e.occurred_at, e.kind, e.message, e.data_json, e.key});
+  }
 };
 
 class MemoryStore final : public OperationStore {
@@ -30,22 +36,24 @@ class MemoryStore final : public OperationStore {
     {
       std::unique_lock lock(shard.mutex);
       auto [it, inserted] = shard.records.try_emplace(operation.id.value());
-      if (inserted) {
-        it->second = std::make_shared<Record>();
-        it->second->snapshot = operation;
-        it->second->events.push_back(to_event(operation.id, 1, created));
-        return {true, operation};
-      }
+      if (inserted) it->second = std::make_shared<Record>();
       record = it->second;
     }
     std::lock_guard record_lock(record->mutex);
-    return {false, record->snapshot};
+    if (!record->purged && record->last_sequence > 0) return {false, record->snapshot};
+    // New, or reusing the id of a purged operation: its kept events stay, and the
+    // new operation's events continue their sequence.
+    record->snapshot = operation;
+    record->purged = false;
+    record->append(operation.id, created);
+    return {true, operation};
   }
 
   TransitionResult transition(const TransitionRequest& request) override {
     const std::shared_ptr<Record> record = find(request.id);
     if (!record) return {TransitionOutcome::NotFound, std::nullopt, {}};
     std::lock_guard lock(record->mutex);
+    if (!live(*record)) return {TransitionOutcome::NotFound, std::nullopt, {}};
     OperationSnapshot& snapshot = record->snapshot;
     if (!request.allowed_from.contains(snapshot.status)) {
       return {TransitionOutcome::Rejected, snapshot, {}};
@@ -55,8 +63,7 @@ class MemoryStore final : public OperationStore {
     }
     TransitionResult result{TransitionOutcome::Applied, std::nullopt, {}};
     for (const NewEvent& event : apply_changes(snapshot, request)) {
-      const auto sequence = static_cast<std::int64_t>(record->events.size()) + 1;
-      record->events.push_back(to_event(snapshot.id, sequence, event));
+      record->append(snapshot.id, event);
       result.appended.push_back(record->events.back());
     }
     result.snapshot = snapshot;
@@ -67,6 +74,7 @@ class MemoryStore final : public OperationStore {
     const std::shared_ptr<Record> record = find(id);
     if (!record) return std::nullopt;
     std::lock_guard lock(record->mutex);
+    if (!live(*record)) return std::nullopt;
     return record->snapshot;
   }
 
@@ -75,16 +83,19 @@ class MemoryStore final : public OperationStore {
     const std::shared_ptr<Record> record = find(id);
     if (!record) return {};
     std::lock_guard lock(record->mutex);
-    const auto size = static_cast<std::int64_t>(record->events.size());
-    const std::int64_t begin = std::clamp<std::int64_t>(after_sequence, 0, size);
-    const std::int64_t end = std::min<std::int64_t>(size, begin + static_cast<std::int64_t>(limit));
-    return {record->events.begin() + begin, record->events.begin() + end};
+    const auto& events = record->events;
+    const auto begin = std::upper_bound(
+        events.begin(), events.end(), after_sequence,
+        [](std::int64_t seq, const OperationEvent& e) { return seq < e.sequence; });
+    const auto available = static_cast<std::size_t>(events.end() - begin);
+    return {begin, begin + static_cast<std::ptrdiff_t>(std::min(limit, available))};
   }
 
   std::vector<OperationSnapshot> find_stale(const StaleQuery& query) override {
     const StaleCondition condition{query.basis, query.cutoff};
     std::vector<OperationSnapshot> found = collect([&](const OperationSnapshot& s) {
-      return query.statuses.contains(s.status) && is_stale(s, condition);
+      return query.statuses.contains(s.status) && is_stale(s, condition) &&
+             name_matches(query, s.name);
     });
     const auto basis = [&](const OperationSnapshot& s) {
       return query.basis == ActivityBasis::Progress ? s.last_progress_at : s.updated_at;
@@ -149,20 +160,74 @@ class MemoryStore final : public OperationStore {
     return found;
   }
 
+  std::vector<PurgeCandidate> find_purgeable(const PurgeRequest& request) override {
+    std::vector<PurgeCandidate> found;
+    for_each_record([&](Record& r) {
+      if (live(r) && is_purgeable(r.snapshot, request)) {
+        found.push_back({r.snapshot, static_cast<std::int64_t>(r.events.size())});
+      }
+    });
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      const Timestamp ta = *a.snapshot.completed_at, tb = *b.snapshot.completed_at;
+      return ta != tb ? ta < tb : a.snapshot.id < b.snapshot.id;
+    });
+    if (found.size() > request.limit) found.resize(request.limit);
+    return found;
+  }
+
+  std::vector<OperationId> delete_operations(const std::vector<OperationId>& ids,
+                                             const PurgeRequest& request) override {
+    std::vector<OperationId> deleted;
+    for (const OperationId& id : ids) {
+      const std::shared_ptr<Record> record = find(id);
+      if (!record) continue;
+      std::lock_guard lock(record->mutex);
+      if (live(*record) && is_purgeable(record->snapshot, request)) {
+        record->purged = true;
+        deleted.push_back(id);
+      }
+    }
+    return deleted;
+  }
+
+  std::size_t delete_events_before(Timestamp cutoff, std::size_t limit) override {
+    std::size_t deleted = 0;
+    for_each_record([&](Record& r) {
+      if (deleted >= limit || (live(r) && !r.snapshot.terminal())) return;
+      const auto keep_from = std::remove_if(r.events.begin(), r.events.end(), [&](const auto& e) {
+        if (deleted >= limit || e.occurred_at >= cutoff) return false;
+        ++deleted;
+        return true;
+      });
+      r.events.erase(keep_from, r.events.end());
+    });
+    return deleted;
+  }
+
  private:
   static constexpr std::size_t kShardCount = 32;
+
+  // A record whose snapshot exists (not purged).
+  static bool live(const Record& r) noexcept { return !r.purged && r.last_sequence > 0; }
+
+  template <class Fn>
+  void for_each_record(Fn fn) {
+    for (Shard& shard : shards_) {
+      std::shared_lock shard_lock(shard.mutex);
+      for (const auto& [id, record] : shard.records) {
+        std::lock_guard lock(record->mutex);
+        fn(*record);
+      }
+    }
+  }
 
   // Copies of every snapshot for which `keep` is true, in no particular order.
   template <class Pred>
   std::vector<OperationSnapshot> collect(Pred keep) {
     std::vector<OperationSnapshot> found;
-    for (Shard& shard : shards_) {
-      std::shared_lock shard_lock(shard.mutex);
-      for (const auto& [id, record] : shard.records) {
-        std::lock_guard lock(record->mutex);
-        if (keep(record->snapshot)) found.push_back(record->snapshot);
-      }
-    }
+    for_each_record([&](Record& r) {
+      if (live(r) && keep(r.snapshot)) found.push_back(r.snapshot);
+    });
     return found;
   }
 
@@ -170,10 +235,6 @@ class MemoryStore final : public OperationStore {
     std::shared_mutex mutex;
     std::unordered_map<std::string, std::shared_ptr<Record>> records;
   };
-
-  static OperationEvent to_event(const OperationId& id, std::int64_t sequence, const NewEvent& e) {
-    return {id, sequence, e.occurred_at, e.kind, e.message, e.data_json, e.key};
-  }
 
   Shard& shard_for(const OperationId& id) {
     return shards_[std::hash<std::string>{}(id.value()) % kShardCount];

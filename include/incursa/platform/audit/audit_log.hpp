@@ -16,6 +16,7 @@
 #include "incursa/platform/audit/audit_event.hpp"
 #include "incursa/platform/audit/audit_validator.hpp"
 #include "incursa/platform/clock.hpp"
+#include "incursa/platform/privacy/scrubber.hpp"
 
 namespace incursa::platform {
 
@@ -39,6 +40,8 @@ class AuditEventReader {
 struct AuditLogOptions {
   std::shared_ptr<const Clock> clock{};  // default: SystemClock
   AuditValidationOptions validation{};
+  // Applied to the display message and data JSON after validation (privacy/scrubber.hpp).
+  std::shared_ptr<const Scrubber> scrubber{};
 };
 
 class AuditLog final : public AuditEventWriter, public AuditEventReader {
@@ -53,6 +56,7 @@ class AuditLog final : public AuditEventWriter, public AuditEventReader {
   std::shared_ptr<OperationStore> store_;
   std::shared_ptr<const Clock> clock_;
   AuditValidationOptions validation_;
+  std::shared_ptr<const Scrubber> scrubber_;
 };
 
 }  // namespace incursa::platform

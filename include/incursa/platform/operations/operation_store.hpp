@@ -98,6 +98,24 @@ struct StaleQuery {
   ActivityBasis basis = ActivityBasis::Activity;
   Timestamp cutoff{};  // basis timestamp strictly older than this
   std::size_t limit = 1000;
+  // Only names starting with this (case-sensitive, no wildcards)...
+  std::optional<std::string> name_prefix{};
+  // ...and none starting with any of these (a longer prefix has its own rule).
+  std::vector<std::string> exclude_name_prefixes{};
+};
+
+// What a retention purge may remove (SPEC §8). Only terminal operations are
+// ever touched; a status without a cutoff is kept forever.
+struct PurgeRequest {
+  std::optional<Timestamp> succeeded_before{};  // completed_at < this
+  std::optional<Timestamp> failed_before{};
+  std::optional<Timestamp> canceled_before{};
+  std::size_t limit = 500;  // at most this many operations per call
+};
+
+struct PurgeCandidate {
+  OperationSnapshot snapshot;
+  std::int64_t event_count = 0;
 };
 
 // Where a page of list() resumes: the last row of the previous page.
@@ -154,7 +172,32 @@ class OperationStore {
 
   // Audit events matching `query`, newest first (occurred_at, then id, descending).
   virtual std::vector<AuditEvent> query_audit_events(const AuditQuery& query);
+
+  // Terminal operations the request allows to purge, oldest completion first
+  // (ties by id), at most `limit`, with their event counts. Reads only.
+  virtual std::vector<PurgeCandidate> find_purgeable(const PurgeRequest& request);
+
+  // Deletes the snapshots of these operations, each only if it is still terminal
+  // and still completed before its status's cutoff in `request` (so a row that
+  // changed since find_purgeable is left alone). Their events stay: events have
+  // their own keep period. Returns the ids deleted. One atomic write.
+  virtual std::vector<OperationId> delete_operations(const std::vector<OperationId>& ids,
+                                                     const PurgeRequest& request);
+
+  // Deletes up to `limit` events that occurred before `cutoff` and belong to an
+  // operation that is terminal or no longer exists; events of open operations are
+  // never touched. Returns how many were deleted.
+  virtual std::size_t delete_events_before(Timestamp cutoff, std::size_t limit);
 };
+
+// The cutoff `request` sets for a terminal status (nullopt: keep forever).
+std::optional<Timestamp> purge_cutoff(const PurgeRequest& request, OperationStatus status) noexcept;
+
+// True if `snapshot` may be purged under `request`.
+bool is_purgeable(const OperationSnapshot& snapshot, const PurgeRequest& request) noexcept;
+
+// True if `name` passes the prefix filters of `query`.
+bool name_matches(const StaleQuery& query, std::string_view name) noexcept;
 
 // The status event every store appends when a transition changes the status:
 // kind "status", message "<from> -> <to>", data {"from":…,"to":…} plus the

@@ -45,6 +45,8 @@ struct StallQuery {
   ActivityBasis basis = ActivityBasis::Activity;
   StatusSet statuses{OperationStatus::Pending, OperationStatus::Running};
   std::size_t limit = 1000;
+  std::optional<std::string> name_prefix{};
+  std::vector<std::string> exclude_name_prefixes{};
 };
 
 class OperationTracker {

@@ -13,11 +13,15 @@
 #include "incursa/platform/clock.hpp"
 #include "incursa/platform/operations/operation_tracker.hpp"
 #include "incursa/platform/operations/transition_rules.hpp"
+#include "incursa/platform/privacy/scrubber.hpp"
 
 namespace incursa::platform {
 
 struct TrackerOptions {
   std::shared_ptr<const Clock> clock{};  // default: SystemClock
+  // Rewrites messages, event messages, cancel reasons and data JSON after they
+  // pass validation and before they are stored (privacy/scrubber.hpp). Optional.
+  std::shared_ptr<const Scrubber> scrubber{};
 };
 
 class Tracker final : public OperationTracker, public OperationWatcher {
@@ -58,8 +62,12 @@ class Tracker final : public OperationTracker, public OperationWatcher {
   TransitionResult execute(OperationAction action, TransitionRequest request,
                            std::optional<OperationStatus> requested = std::nullopt);
 
-  std::shared_ptr<OperationStore> store_{};
-  std::shared_ptr<const Clock> clock_{};
+  std::optional<std::string> scrub_message(std::optional<std::string> text) const;
+  std::optional<std::string> scrub_data(std::optional<std::string> json) const;
+
+  std::shared_ptr<OperationStore> store_;
+  std::shared_ptr<const Clock> clock_;
+  std::shared_ptr<const Scrubber> scrubber_;
 };
 
 }  // namespace incursa::platform

@@ -1,0 +1,78 @@
+#include "incursa/platform/operations/stall_monitor.hpp"
+
+#include "incursa/platform/error.hpp"
+
+namespace incursa::platform {
+
+StallMonitor::StallMonitor(OperationTracker& tracker, OperationWatcher& watcher,
+                           StallMonitorOptions options)
+    : tracker_(tracker), watcher_(watcher), options_(std::move(options)) {
+  options_.policy.validate();
+  if (options_.batch_limit == 0) throw ValidationError("batch_limit", "must be positive");
+  if (options_.fail_after_stalls < 0) {
+    throw ValidationError("fail_after_stalls", "must not be negative");
+  }
+}
+
+StallMonitor::~StallMonitor() { stop(); }
+
+StallScanResult StallMonitor::scan_once() {
+  std::lock_guard scan_lock(scan_mutex_);
+  StallScanResult result;
+  for (const StallQuery& query : options_.policy.queries(options_.batch_limit)) {
+    for (const OperationSnapshot& found : watcher_.find_stalled(query)) {
+      // "Still exactly as quiet as when found": any write since moves the basis time past it.
+      const Timestamp seen =
+          query.basis == ActivityBasis::Progress ? found.last_progress_at : found.updated_at;
+      const StaleCondition unchanged{query.basis, seen + std::chrono::microseconds(1)};
+      if (!watcher_.mark_stalled(found.id, unchanged)) continue;  // someone else, or it woke up
+
+      std::optional<OperationSnapshot> marked = tracker_.get_snapshot(found.id);
+      if (!marked) continue;
+      if (options_.metrics) options_.metrics->operation_stalled();
+      if (options_.emitter) options_.emitter->emit_stalled(*marked);
+      if (options_.fail_after_stalls > 0 && marked->stall_count >= options_.fail_after_stalls &&
+          marked->status == OperationStatus::Stalled) {
+        try {
+          OperationSnapshot failed =
+              tracker_.complete(marked->id, OperationStatus::Failed,
+                                "stalled " + std::to_string(marked->stall_count) + " times");
+          if (options_.emitter) options_.emitter->emit_completed(failed);
+          result.failed.push_back(std::move(failed));
+        } catch (const InvalidTransitionError&) {
+          // It completed on its own in the meantime: nothing to fail.
+        }
+      }
+      result.marked.push_back(std::move(*marked));
+    }
+  }
+  return result;
+}
+
+void StallMonitor::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+void StallMonitor::stop() {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  wake_.notify_all();
+  thread_.join();
+}
+
+void StallMonitor::run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    try {
+      StallScanResult result = scan_once();
+      if (options_.on_scan) options_.on_scan(result);
+    } catch (const std::exception& e) {
+      // A failed scan (a store outage, say) must not end the monitor; the next one retries.
+      if (options_.on_error) options_.on_error(e);
+    }
+    std::unique_lock lock(wait_mutex_);
+    wake_.wait_for(lock, stop, options_.interval, [] { return false; });
+  }
+}
+
+}  // namespace incursa::platform

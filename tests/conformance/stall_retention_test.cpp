@@ -1,0 +1,256 @@
+// Stall policies and the monitor, retention and archiving (SPEC §4, §8), on every store.
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include "incursa/platform/audit/audit_log.hpp"
+#include "incursa/platform/operations/retention.hpp"
+#include "incursa/platform/operations/stall_monitor.hpp"
+
+#include "store_conformance.hpp"
+
+namespace incursa::platform::testing {
+namespace {
+
+using S = OperationStatus;
+using namespace std::chrono_literals;
+
+class MemoryArchive final : public ArchiveSink {
+ public:
+  void write_line(std::string_view line) override { pending.emplace_back(line); }
+  void flush() override {
+    flushed.insert(flushed.end(), pending.begin(), pending.end());
+    pending.clear();
+  }
+  std::vector<std::string> pending, flushed;
+};
+
+StallMonitorOptions policy_options() {
+  StallMonitorOptions o;
+  o.policy.default_threshold = 6h;
+  o.policy.thresholds = {{"Webhook.", 30min}};
+  return o;
+}
+
+TEST_P(StoreConformance, StallPolicyMarksExactlyWhatItShould) {
+  const OperationId webhook_old = start("Webhook.Process");
+  const OperationId batch_old = start("Batch.Import");
+  tracker->heartbeat(batch_old);
+  clock->advance(40min);
+  const OperationId webhook_fresh = start("Webhook.Process");
+  tracker->heartbeat(batch_old);  // batch active 40 min after start
+  const OperationId done = start("Webhook.Done");
+  tracker->complete(done, S::Succeeded);
+
+  StallMonitor monitor(*tracker, *tracker, policy_options());
+  StallScanResult r = monitor.scan_once();
+  ASSERT_EQ(r.marked.size(), 1u);
+  EXPECT_EQ(r.marked[0].id, webhook_old);
+  EXPECT_EQ(tracker->get_snapshot(webhook_fresh)->status, S::Pending);
+  EXPECT_EQ(tracker->get_snapshot(batch_old)->status, S::Running);
+
+  clock->advance(6h + 1min);  // now the batch (default 6 h) and the second webhook are stale too
+  r = monitor.scan_once();
+  std::set<std::string> marked;
+  for (const auto& op : r.marked) marked.insert(op.id.value());
+  EXPECT_EQ(marked, (std::set<std::string>{webhook_fresh.value(), batch_old.value()}));
+  EXPECT_EQ(tracker->get_snapshot(done)->status, S::Succeeded);
+  EXPECT_TRUE(monitor.scan_once().marked.empty());  // already Stalled: not marked again
+}
+
+TEST_P(StoreConformance, LongestPrefixWinsInBothDirections) {
+  StallMonitorOptions o;
+  o.policy.default_threshold = 1h;
+  o.policy.thresholds = {{"Webhook.", 30min}, {"Webhook.Slow", 4h}};
+  const OperationId fast = start("Webhook.Process");
+  const OperationId slow = start("Webhook.SlowImport");
+  const OperationId other = start("Email.Send");
+  clock->advance(45min);
+  StallMonitor monitor(*tracker, *tracker, o);
+  auto r = monitor.scan_once();
+  ASSERT_EQ(r.marked.size(), 1u);
+  EXPECT_EQ(r.marked[0].id, fast);
+  clock->advance(30min);  // 75 min: past the default, not past Webhook.Slow's 4 h
+  r = monitor.scan_once();
+  ASSERT_EQ(r.marked.size(), 1u);
+  EXPECT_EQ(r.marked[0].id, other);
+  EXPECT_EQ(tracker->get_snapshot(slow)->status, S::Pending);
+}
+
+TEST_P(StoreConformance, PendingLimitAndNoProgressThreshold) {
+  StallMonitorOptions o;
+  o.policy.default_threshold = 24h;
+  o.policy.pending_limit = 10min;
+  o.policy.no_progress_threshold = 1h;
+  const OperationId waiting = start("Queue.Job");
+  const OperationId spinning = start("Queue.Job");
+  tracker->update_progress(spinning, {.percent = 1.0});
+  const OperationId working = start("Queue.Job");
+  for (int minute = 0; minute < 70; minute += 5) {
+    clock->advance(5min);
+    tracker->add_event(waiting, "still.queued");  // activity, but never started
+    tracker->heartbeat(spinning);                 // alive, never advancing
+    tracker->update_progress(working, {.percent = minute * 1.0});
+  }
+  StallMonitor monitor(*tracker, *tracker, o);
+  std::set<std::string> marked;
+  for (const auto& op : monitor.scan_once().marked) marked.insert(op.id.value());
+  EXPECT_EQ(marked, (std::set<std::string>{waiting.value(), spinning.value()}));
+  EXPECT_EQ(tracker->get_snapshot(working)->status, S::Running);
+}
+
+TEST_P(StoreConformance, MonitorFailsAfterNStallsAndEmitsAudit) {
+  AuditLog audit(store, {.clock = clock});
+  PlatformEventEmitter emitter(audit);
+  StallMonitorOptions o = policy_options();
+  o.fail_after_stalls = 2;
+  o.emitter = &emitter;
+  StallMonitor monitor(*tracker, *tracker, o);
+  const OperationId id = start("Webhook.Flaky");
+  clock->advance(31min);
+  EXPECT_EQ(monitor.scan_once().marked.size(), 1u);
+  tracker->heartbeat(id);  // resumes
+  clock->advance(31min);
+  const StallScanResult r = monitor.scan_once();
+  ASSERT_EQ(r.failed.size(), 1u);
+  const OperationSnapshot s = *tracker->get_snapshot(id);
+  EXPECT_EQ(s.status, S::Failed);
+  EXPECT_EQ(s.stall_count, 2);
+  EXPECT_EQ(s.message, "stalled 2 times");
+  std::vector<std::string> names;
+  for (const auto& e : audit.query({.anchors = {{"Operation", id.value(), ""}}})) {
+    names.push_back(e.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"operation.failed", "operation.stalled",
+                                             "operation.stalled"}));
+}
+
+TEST_P(StoreConformance, FindStalledHonoursNamePrefixFilters) {
+  start("Webhook.A");
+  start("Webhook.Slow.B");
+  start("Other.C");
+  clock->advance(1h);
+  const auto names = [&](StallQuery q) {
+    std::set<std::string> out;
+    for (const auto& op : tracker->find_stalled(q)) out.insert(op.name);
+    return out;
+  };
+  EXPECT_EQ(names({.threshold = 1min, .name_prefix = "Webhook."}),
+            (std::set<std::string>{"Webhook.A", "Webhook.Slow.B"}));
+  EXPECT_EQ(names({.threshold = 1min,
+                   .name_prefix = "Webhook.",
+                   .exclude_name_prefixes = {"Webhook.Slow"}}),
+            (std::set<std::string>{"Webhook.A"}));
+  EXPECT_EQ(names({.threshold = 1min, .exclude_name_prefixes = {"Webhook."}}),
+            (std::set<std::string>{"Other.C"}));
+  // Prefixes are literal: no wildcard or case folding.
+  EXPECT_TRUE(names({.threshold = 1min, .name_prefix = "webhook."}).empty());
+  EXPECT_TRUE(names({.threshold = 1min, .name_prefix = "Web%"}).empty());
+  EXPECT_TRUE(names({.threshold = 1min, .name_prefix = "Webhook_"}).empty());
+}
+
+TEST_P(StoreConformance, PurgeRemovesOnlyOldTerminalOperationsAndArchivesEach) {
+  const OperationId old_ok = start_in(S::Succeeded);
+  const OperationId old_failed = start_in(S::Failed);
+  const OperationId old_open = start_in(S::Running);
+  const OperationId old_stalled = start_in(S::Stalled);
+  clock->advance(8 * 24h);
+  const OperationId young_ok = start_in(S::Succeeded);
+
+  MemoryArchive archive;
+  const PurgeResult r =
+      purge(*store, RetentionPolicy::keep_terminal_for(7 * 24h), *clock, &archive);
+  EXPECT_EQ(r.operations_purged, 2u);
+  EXPECT_FALSE(tracker->get_snapshot(old_ok).has_value());
+  EXPECT_FALSE(tracker->get_snapshot(old_failed).has_value());
+  EXPECT_TRUE(tracker->get_snapshot(old_open).has_value());
+  EXPECT_TRUE(tracker->get_snapshot(old_stalled).has_value());
+  EXPECT_TRUE(tracker->get_snapshot(young_ok).has_value());
+  ASSERT_EQ(archive.flushed.size(), 2u);
+  EXPECT_TRUE(archive.pending.empty());
+  const auto line = nlohmann::json::parse(archive.flushed[0]);
+  EXPECT_EQ(line["id"], old_ok.value());
+  EXPECT_EQ(line["status"], "Succeeded");
+  EXPECT_EQ(line["event_count"], 2);
+  for (const char* key :
+       {"name", "started_at", "completed_at", "duration_ms", "correlation_id", "tags"}) {
+    EXPECT_TRUE(line.contains(key)) << key;
+  }
+  // The events outlive the snapshot as evidence.
+  EXPECT_EQ(tracker->events(old_ok).size(), 2u);
+  // Nothing more to purge.
+  EXPECT_EQ(purge(*store, RetentionPolicy::keep_terminal_for(7 * 24h), *clock, &archive)
+                .operations_purged,
+            0u);
+}
+
+TEST_P(StoreConformance, PurgeKeepsPerStatusPeriodsAndEventsByTheirOwnAge) {
+  const OperationId ok = start_in(S::Succeeded);
+  const OperationId failed = start_in(S::Failed);
+  const OperationId open = start_in(S::Running);
+  clock->advance(10 * 24h);
+  tracker->add_event(failed, "late.evidence");  // young event on an old operation
+  RetentionPolicy policy;
+  policy.keep_succeeded = 7 * 24h;
+  policy.keep_failed = 30 * 24h;  // failures kept longer
+  policy.keep_events = 5 * 24h;
+  const PurgeResult r = purge(*store, policy, *clock);
+  EXPECT_EQ(r.operations_purged, 1u);
+  EXPECT_FALSE(tracker->get_snapshot(ok).has_value());
+  EXPECT_TRUE(tracker->get_snapshot(failed).has_value());
+  // Events older than 5 days are gone for terminal/purged operations...
+  EXPECT_TRUE(tracker->events(ok).empty());
+  const auto failed_events = tracker->events(failed);
+  ASSERT_EQ(failed_events.size(), 1u);
+  EXPECT_EQ(failed_events[0].kind, "late.evidence");
+  EXPECT_EQ(failed_events[0].sequence, 3);
+  // ...but never for an open one.
+  EXPECT_EQ(tracker->events(open).size(), 2u);
+  EXPECT_EQ(r.events_purged, 4u);
+}
+
+TEST_P(StoreConformance, PurgeWorksInBoundedBatches) {
+  for (int i = 0; i < 5; ++i) start_in(S::Canceled);
+  clock->advance(2h);
+  RetentionPolicy policy = RetentionPolicy::keep_terminal_for(1h);
+  policy.batch_size = 2;
+  policy.max_batches = 2;
+  MemoryArchive archive;
+  PurgeResult r = purge(*store, policy, *clock, &archive);
+  EXPECT_EQ(r.operations_purged, 4u);
+  EXPECT_EQ(r.batches, 2u);
+  EXPECT_FALSE(r.complete);
+  r = purge(*store, policy, *clock, &archive);
+  EXPECT_EQ(r.operations_purged, 1u);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(archive.flushed.size(), 5u);
+  EXPECT_EQ(tracker->count_by_status().size(), 0u);
+}
+
+TEST_P(StoreConformance, AnIdCanBeReusedAfterItsOperationWasPurged) {
+  StartOptions options;
+  options.id = OperationId::parse("reused");
+  tracker->start("Webhook.Process", options);
+  tracker->complete(*options.id, S::Succeeded);
+  clock->advance(2h);
+  purge(*store, RetentionPolicy::keep_terminal_for(1h), *clock);
+  ASSERT_FALSE(tracker->get_snapshot(*options.id).has_value());
+  const OperationSnapshot again = tracker->start("Webhook.Process", options);
+  EXPECT_EQ(again.status, S::Pending);
+  EXPECT_EQ(again.version, 1);
+  const auto events = tracker->events(*options.id);
+  ASSERT_EQ(events.size(), 3u);  // the kept evidence, then the new operation's first event
+  EXPECT_EQ(events[2].sequence, 3);
+  EXPECT_EQ(events[2].message, "Pending");
+}
+
+TEST_P(StoreConformance, BadRetentionPoliciesAreRejected) {
+  RetentionPolicy p;
+  p.keep_succeeded = -1h;
+  EXPECT_THROW(purge(*store, p, *clock), ValidationError);
+  p = {};
+  p.batch_size = 0;
+  EXPECT_THROW(purge(*store, p, *clock), ValidationError);
+}
+
+}  // namespace
+}  // namespace incursa::platform::testing
