@@ -1,0 +1,382 @@
+#include "sqlite_operations.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "incursa/platform/operations/operation_json.hpp"
+#include "sqlite_rows.hpp"
+#include "sqlite_sql_builder.hpp"
+
+namespace incursa::platform::sqlite {
+
+namespace {
+
+constexpr const char* kSelectOperation =
+    "SELECT " INCURSA_SQLITE_OPERATION_COLUMNS " FROM operations WHERE id = ?1";
+
+constexpr const char* kInsertOperation =
+    "INSERT INTO operations (id, name, status, started_at, updated_at, last_progress_at, "
+    "completed_at, percent, message, progress_current, progress_total, progress_unit, "
+    "correlation_id, correlation_json, parent_id, tags_json, cancel_requested_at, "
+    "cancel_reason, stall_count, version, last_sequence) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20, 1) ON CONFLICT (id) DO NOTHING";
+
+constexpr const char* kLastKeptSequence =
+    "SELECT COALESCE(MAX(sequence), 0) FROM operation_events WHERE operation_id = ?1";
+
+constexpr const char* kInsertTag =
+    "INSERT INTO operation_tags (operation_id, key, value) VALUES (?1, ?2, ?3)";
+
+constexpr const char* kInsertEvent =
+    "INSERT INTO operation_events (operation_id, sequence, occurred_at, kind, message, "
+    "data_json, key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+// Conditioned on the status and version read in the same transaction. The write
+// lock already excludes other writers; the condition makes the from-state part of
+// the statement itself, so a broken assumption shows as "0 rows changed" instead
+// of a silently overwritten row.
+constexpr const char* kUpdateOperation =
+    "UPDATE operations SET status = ?3, updated_at = ?4, last_progress_at = ?5, "
+    "completed_at = ?6, percent = ?7, message = ?8, progress_current = ?9, "
+    "progress_total = ?10, progress_unit = ?11, cancel_requested_at = ?12, cancel_reason = ?13, "
+    "stall_count = ?14, version = ?15, last_sequence = ?16 "
+    "WHERE id = ?1 AND version = ?2 AND status = ?17";
+
+constexpr const char* kSelectEvents =
+    "SELECT " INCURSA_SQLITE_EVENT_COLUMNS
+    " FROM operation_events WHERE operation_id = ?1 AND sequence > ?2 "
+    "ORDER BY sequence LIMIT ?3";
+
+std::int64_t clamp_limit(std::size_t limit) noexcept {
+  return static_cast<std::int64_t>(std::min<std::size_t>(
+      limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
+}
+
+std::optional<std::int64_t> opt_micros(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return to_micros(*t);
+}
+
+struct LoadedOperation {
+  OperationSnapshot snapshot;
+  std::int64_t last_sequence;
+};
+
+std::optional<LoadedOperation> load(Connection& c, const OperationId& id) {
+  auto row = c.prepare(kSelectOperation);
+  row.bind(1, id.value());
+  if (!row.step()) return std::nullopt;
+  return LoadedOperation{read_operation(row, c.display_name()),
+                         row.column_int(kLastSequenceColumn)};
+}
+
+OperationEvent write_event(Connection& c, const OperationId& id, std::int64_t sequence,
+                           const NewEvent& event) {
+  OperationEvent written{.operation_id = id,
+                         .sequence = sequence,
+                         .occurred_at = stored(event.occurred_at),
+                         .kind = event.kind,
+                         .message = event.message,
+                         .data_json = event.data_json,
+                         .key = event.key};
+  c.prepare(kInsertEvent)
+      .bind(1, id.value())
+      .bind(2, sequence)
+      .bind(3, to_micros(written.occurred_at))
+      .bind(4, written.kind)
+      .bind(5, written.message)
+      .bind(6, written.data_json)
+      .bind(7, written.key)
+      .run();
+  return written;
+}
+
+// What the row will read back as: the file keeps whole microseconds.
+void normalize_times(OperationSnapshot& s) noexcept {
+  s.updated_at = stored(s.updated_at);
+  s.last_progress_at = stored(s.last_progress_at);
+  if (s.completed_at) s.completed_at = stored(*s.completed_at);
+  if (s.cancel_requested_at) s.cancel_requested_at = stored(*s.cancel_requested_at);
+}
+
+void append_status_in(SqlBuilder& q, StatusSet statuses) {
+  q.sql("status IN (");
+  bool first = true;
+  for (int i = 0; i < kOperationStatusCount; ++i) {
+    const auto status = static_cast<OperationStatus>(i);
+    if (!statuses.contains(status)) continue;
+    if (!first) q.sql(", ");
+    q.value(std::string(to_string(status)));
+    first = false;
+  }
+  q.sql(")");
+}
+
+std::optional<std::int64_t> micros_ceil(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return to_micros_ceil(*t);
+}
+
+// The SQL form of matches(filter, snapshot) (operation_query.hpp), which is the
+// reference; every clause can be served by one of the list indexes.
+void append_filter(SqlBuilder& q, const OperationFilter& f) {
+  if (!f.statuses.empty()) append_status_in(q.where(), f.statuses);
+  if (f.name) q.where().sql("name = ").value(*f.name);
+  if (f.name_prefix) q.where().starts_with("name", *f.name_prefix);
+  for (const auto& [key, value] : f.tags) {
+    q.where()
+        .sql("id IN (SELECT operation_id FROM operation_tags WHERE key = ")
+        .value(key)
+        .sql(" AND value = ")
+        .value(value)
+        .sql(")");
+  }
+  if (f.correlation_id) q.where().sql("correlation_id = ").value(f.correlation_id->value());
+  if (f.parent_id) q.where().sql("parent_id = ").value(f.parent_id->value());
+  // Half-open ranges: for whole-microsecond t, t >= from exactly when
+  // t >= ceil(from), and t < to exactly when t < ceil(to).
+  if (auto from = micros_ceil(f.started_from)) q.where().sql("started_at >= ").value(*from);
+  if (auto to = micros_ceil(f.started_to)) q.where().sql("started_at < ").value(*to);
+  if (auto from = micros_ceil(f.updated_from)) q.where().sql("updated_at >= ").value(*from);
+  if (auto to = micros_ceil(f.updated_to)) q.where().sql("updated_at < ").value(*to);
+}
+
+std::vector<OperationSnapshot> select_operations(Connection& c, const SqlBuilder& q) {
+  auto rows = c.prepare(q.text());
+  q.bind_all(rows);
+  std::vector<OperationSnapshot> result;
+  while (rows.step()) result.push_back(read_operation(rows, c.display_name()));
+  return result;
+}
+
+}  // namespace
+
+InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
+                              const NewEvent& created_event) {
+  const std::string tags_json = to_json(op.tags);
+  std::optional<std::string> correlation_id;
+  std::optional<std::string> correlation_json;
+  if (op.correlation) {
+    correlation_id = op.correlation->correlation_id.value();
+    correlation_json = to_json(*op.correlation);
+  }
+  std::optional<std::string> parent_id;
+  if (op.parent_id) parent_id = op.parent_id->value();
+
+  auto insert = c.prepare(kInsertOperation);
+  insert.bind(1, op.id.value())
+      .bind(2, op.name)
+      .bind(3, to_string(op.status))
+      .bind(4, to_micros(op.started_at))
+      .bind(5, to_micros(op.updated_at))
+      .bind(6, to_micros(op.last_progress_at))
+      .bind(7, opt_micros(op.completed_at))
+      .bind(8, op.percent)
+      .bind(9, op.message);
+  if (op.progress) {
+    insert.bind(10, op.progress->current).bind(11, op.progress->total).bind(12, op.progress->unit);
+  } else {
+    insert.bind_null(10).bind_null(11).bind_null(12);
+  }
+  insert.bind(13, correlation_id)
+      .bind(14, correlation_json)
+      .bind(15, parent_id)
+      .bind(16, tags_json)
+      .bind(17, opt_micros(op.cancel_requested_at))
+      .bind(18, op.cancel_reason)
+      .bind(19, op.stall_count)
+      .bind(20, op.version)
+      .run();
+
+  if (c.changes() == 0) {
+    // The id is taken. We hold the write lock, so the row we read is the one
+    // that won, and it stays that way until we commit.
+    auto existing = load(c, op.id);
+    if (!existing) {
+      throw_store_error(c.display_name(), "inserting operation '" + op.id.value() + "'",
+                        "the insert conflicted but no row was found", true);
+    }
+    return InsertResult{.created = false, .snapshot = std::move(existing->snapshot)};
+  }
+
+  for (const auto& [key, value] : op.tags) {
+    c.prepare(kInsertTag).bind(1, op.id.value()).bind(2, key).bind(3, value).run();
+  }
+  // Events of a purged operation with this id outlive it (retention keeps them
+  // as evidence); the new operation's events continue their sequence.
+  auto kept = c.prepare(kLastKeptSequence);
+  kept.bind(1, op.id.value());
+  const std::int64_t base = kept.step() ? kept.column_int(0) : 0;
+  if (base > 0) {
+    c.prepare("UPDATE operations SET last_sequence = ?2 WHERE id = ?1")
+        .bind(1, op.id.value())
+        .bind(2, base + 1)
+        .run();
+  }
+  write_event(c, op.id, base + 1, created_event);
+
+  // Read back, so the caller holds exactly what get() will return.
+  auto created = load(c, op.id);
+  return InsertResult{.created = true, .snapshot = std::move(created->snapshot)};
+}
+
+TransitionResult apply_transition(Connection& c, const TransitionRequest& request) {
+  auto loaded = load(c, request.id);
+  if (!loaded) return TransitionResult{.outcome = TransitionOutcome::NotFound};
+  OperationSnapshot& current = loaded->snapshot;
+
+  if (!request.allowed_from.contains(current.status)) {
+    return TransitionResult{.outcome = TransitionOutcome::Rejected, .snapshot = std::move(current)};
+  }
+  if (request.only_if_stale && !is_stale(current, *request.only_if_stale)) {
+    return TransitionResult{.outcome = TransitionOutcome::NotStale, .snapshot = std::move(current)};
+  }
+
+  // The field rules are the core's (shared with every store, so they agree byte
+  // for byte); this function only persists their result.
+  OperationSnapshot next = current;
+  const std::vector<NewEvent> to_append = apply_changes(next, request);
+  normalize_times(next);
+  const std::int64_t last_sequence =
+      loaded->last_sequence + static_cast<std::int64_t>(to_append.size());
+
+  auto update = c.prepare(kUpdateOperation);
+  update.bind(1, next.id.value())
+      .bind(2, current.version)
+      .bind(3, to_string(next.status))
+      .bind(4, to_micros(next.updated_at))
+      .bind(5, to_micros(next.last_progress_at))
+      .bind(6, opt_micros(next.completed_at))
+      .bind(7, next.percent)
+      .bind(8, next.message);
+  if (next.progress) {
+    update.bind(9, next.progress->current)
+        .bind(10, next.progress->total)
+        .bind(11, next.progress->unit);
+  } else {
+    update.bind_null(9).bind_null(10).bind_null(11);
+  }
+  update.bind(12, opt_micros(next.cancel_requested_at))
+      .bind(13, next.cancel_reason)
+      .bind(14, next.stall_count)
+      .bind(15, next.version)
+      .bind(16, last_sequence)
+      .bind(17, to_string(current.status))
+      .run();
+  if (c.changes() != 1) {
+    throw_store_error(c.display_name(), "updating operation '" + request.id.value() + "'",
+                      "the row changed between read and write inside one transaction", true);
+  }
+
+  TransitionResult result{.outcome = TransitionOutcome::Applied};
+  result.appended.reserve(to_append.size());
+  std::int64_t sequence = loaded->last_sequence;
+  for (const NewEvent& event : to_append) {
+    result.appended.push_back(write_event(c, next.id, ++sequence, event));
+  }
+  result.snapshot = std::move(next);
+  return result;
+}
+
+std::optional<OperationSnapshot> select_operation(Connection& c, const OperationId& id) {
+  auto loaded = load(c, id);
+  if (!loaded) return std::nullopt;
+  return std::move(loaded->snapshot);
+}
+
+std::vector<OperationEvent> select_events(Connection& c, const OperationId& id,
+                                          std::int64_t after_sequence, std::size_t limit) {
+  std::vector<OperationEvent> events;
+  if (limit == 0) return events;
+  auto rows = c.prepare(kSelectEvents);
+  rows.bind(1, id.value()).bind(2, after_sequence).bind(3, clamp_limit(limit));
+  while (rows.step()) events.push_back(read_event(rows, c.display_name()));
+  return events;
+}
+
+SqlBuilder stale_query(const StaleQuery& query) {
+  const bool activity = query.basis == ActivityBasis::Activity;
+  const std::string column = activity ? "updated_at" : "last_progress_at";
+  const StatusSet scannable{OperationStatus::Pending, OperationStatus::Running};
+  SqlBuilder q;
+  q.sql("SELECT " INCURSA_SQLITE_OPERATION_COLUMNS " FROM operations");
+  if ((query.statuses.bits() & ~scannable.bits()) == 0) {
+    // SQLite uses a partial index only when the WHERE clause literally implies
+    // the index's own WHERE, so the status list is spelled out, not bound. The
+    // planner, lacking statistics, would still prefer operations_by_status and
+    // sort every stale row, hence INDEXED BY (which also fails loudly at prepare
+    // time should the index ever go missing).
+    q.sql(activity ? " INDEXED BY operations_stale_by_activity"
+                   : " INDEXED BY operations_stale_by_progress");
+    q.where().sql("status IN ('Pending','Running')");
+    if (query.statuses != scannable) {
+      q.sql(" AND status = ")
+          .value(std::string(to_string(query.statuses.contains(OperationStatus::Pending)
+                                           ? OperationStatus::Pending
+                                           : OperationStatus::Running)));
+    }
+  } else {
+    // Any other set (Stalled, terminal statuses) has no partial index to use.
+    append_status_in(q.where(), query.statuses);
+  }
+  q.where().sql(column).sql(" < ").value(to_micros_ceil(query.cutoff));
+  if (query.name_prefix) q.where().starts_with("name", *query.name_prefix);
+  for (const std::string& excluded : query.exclude_name_prefixes) {
+    q.where().sql("NOT ").starts_with("name", excluded);
+  }
+  q.sql(" ORDER BY ").sql(column).sql(", id LIMIT ").value(clamp_limit(query.limit));
+  return q;
+}
+
+std::vector<OperationSnapshot> select_stale(Connection& c, const StaleQuery& query) {
+  if (query.statuses.empty() || query.limit == 0) return {};
+  return select_operations(c, stale_query(query));
+}
+
+std::vector<OperationSnapshot> select_list(Connection& c, const ListRequest& request) {
+  if (request.limit == 0) return {};
+  const bool newest_first = request.order == ListOrder::NewestFirst;
+  SqlBuilder q;
+  q.sql("SELECT " INCURSA_SQLITE_OPERATION_COLUMNS " FROM operations");
+  append_filter(q, request.filter);
+  if (request.after) {
+    // Keyset paging: strictly after the last row of the previous page, so rows
+    // inserted meanwhile neither repeat nor shift a page.
+    q.where()
+        .sql(newest_first ? "(started_at, id) < (" : "(started_at, id) > (")
+        .value(to_micros(request.after->started_at))
+        .sql(", ")
+        .value(request.after->id.value())
+        .sql(")");
+  }
+  q.sql(newest_first ? " ORDER BY started_at DESC, id DESC LIMIT "
+                     : " ORDER BY started_at, id LIMIT ")
+      .value(clamp_limit(request.limit));
+  return select_operations(c, q);
+}
+
+StatusCounts select_status_counts(Connection& c, const OperationFilter& filter) {
+  SqlBuilder q;
+  q.sql("SELECT status, COUNT(*) FROM operations");
+  append_filter(q, filter);
+  q.sql(" GROUP BY status");
+  auto rows = c.prepare(q.text());
+  q.bind_all(rows);
+  StatusCounts counts;
+  while (rows.step()) {
+    const std::string status = rows.column_text(0);
+    try {
+      counts[parse_operation_status(status)] = rows.column_int(1);
+    } catch (const std::exception&) {
+      throw_store_error(c.display_name(), "counting operations",
+                        "unknown status '" + status + "' in the file", false);
+    }
+  }
+  return counts;
+}
+
+}  // namespace incursa::platform::sqlite

@@ -1,0 +1,85 @@
+#include "sqlite_retention.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "sqlite_operations.hpp"
+#include "sqlite_rows.hpp"
+#include "sqlite_sql_builder.hpp"
+
+namespace incursa::platform::sqlite {
+
+namespace {
+
+std::int64_t clamp(std::size_t limit) noexcept {
+  return static_cast<std::int64_t>(std::min<std::size_t>(
+      limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
+}
+
+}  // namespace
+
+std::vector<PurgeCandidate> select_purgeable(Connection& c, const PurgeRequest& request) {
+  std::vector<PurgeCandidate> found;
+  if (request.limit == 0) return found;
+  SqlBuilder q;
+  // The literal status list lets SQLite use the partial index operations_purgeable,
+  // which holds only finished operations, in completion order.
+  q.sql("SELECT " INCURSA_SQLITE_OPERATION_COLUMNS
+        ", (SELECT COUNT(*) FROM operation_events e WHERE e.operation_id = operations.id)"
+        " FROM operations INDEXED BY operations_purgeable"
+        " WHERE status IN ('Succeeded','Failed','Canceled') AND (");
+  bool any = false;
+  for (const auto status :
+       {OperationStatus::Succeeded, OperationStatus::Failed, OperationStatus::Canceled}) {
+    const auto cutoff = purge_cutoff(request, status);
+    if (!cutoff) continue;  // kept forever
+    q.sql(any ? " OR " : "")
+        .sql("(status = ")
+        .value(std::string(to_string(status)))
+        .sql(" AND completed_at < ")
+        .value(to_micros_ceil(*cutoff))
+        .sql(")");
+    any = true;
+  }
+  if (!any) return found;
+  q.sql(") ORDER BY completed_at, id LIMIT ").value(clamp(request.limit));
+  auto rows = c.prepare(q.text());
+  q.bind_all(rows);
+  while (rows.step()) {
+    found.push_back(PurgeCandidate{read_operation(rows, c.display_name()),
+                                   rows.column_int(kLastSequenceColumn + 1)});
+  }
+  return found;
+}
+
+std::vector<OperationId> delete_purgeable(Connection& c, const std::vector<OperationId>& ids,
+                                          const PurgeRequest& request) {
+  std::vector<OperationId> deleted;
+  for (const OperationId& id : ids) {
+    // Checked again under the write lock: still finished, still old enough.
+    const auto snapshot = select_operation(c, id);
+    if (!snapshot || !is_purgeable(*snapshot, request)) continue;
+    // operation_tags rows go with it (ON DELETE CASCADE); events stay.
+    c.prepare("DELETE FROM operations WHERE id = ?1").bind(1, id.value()).run();
+    deleted.push_back(id);
+  }
+  return deleted;
+}
+
+std::size_t delete_old_events(Connection& c, Timestamp cutoff, std::size_t limit) {
+  if (limit == 0) return 0;
+  // Never an event of an open operation: only of finished or deleted ones.
+  c.prepare(
+       "DELETE FROM operation_events WHERE (operation_id, sequence) IN ("
+       "SELECT e.operation_id, e.sequence FROM operation_events e"
+       " WHERE e.occurred_at < ?1 AND NOT EXISTS (SELECT 1 FROM operations o"
+       " WHERE o.id = e.operation_id AND o.status IN ('Pending','Running','Stalled'))"
+       " LIMIT ?2)")
+      .bind(1, to_micros_ceil(cutoff))
+      .bind(2, clamp(limit))
+      .run();
+  return static_cast<std::size_t>(c.changes());
+}
+
+}  // namespace incursa::platform::sqlite

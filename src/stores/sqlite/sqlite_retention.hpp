@@ -1,0 +1,24 @@
+// Retention (SPEC §8): finding and deleting finished operations and old events.
+//
+// The deletes run inside the caller's write transaction and re-check each row
+// there, so a row that changed since it was found is left alone. Events of a
+// deleted operation stay until delete_old_events removes them (events are
+// evidence with their own keep period). Errors: StoreError only.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "incursa/platform/operations/operation_store.hpp"
+#include "sqlite_connection.hpp"
+
+namespace incursa::platform::sqlite {
+
+std::vector<PurgeCandidate> select_purgeable(Connection& c, const PurgeRequest& request);
+
+std::vector<OperationId> delete_purgeable(Connection& c, const std::vector<OperationId>& ids,
+                                          const PurgeRequest& request);
+
+std::size_t delete_old_events(Connection& c, Timestamp cutoff, std::size_t limit);
+
+}  // namespace incursa::platform::sqlite

@@ -1,0 +1,213 @@
+#include "sqlite_schema.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "incursa/platform/error.hpp"
+
+namespace incursa::platform::sqlite {
+
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+// Append-only: a released migration is never edited, a change is a new entry.
+// docs/sqlite.md describes the resulting schema; keep the two in step.
+constexpr Migration kMigrations[] = {
+    {1, "operations, events and tags",
+     R"sql(
+CREATE TABLE schema_version (
+  version     INTEGER PRIMARY KEY NOT NULL,
+  applied_at  INTEGER NOT NULL,
+  description TEXT NOT NULL
+);
+
+CREATE TABLE operations (
+  id                  TEXT PRIMARY KEY NOT NULL,
+  name                TEXT NOT NULL,
+  status              TEXT NOT NULL CHECK (status IN
+                        ('Pending','Running','Succeeded','Failed','Canceled','Stalled')),
+  started_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  last_progress_at    INTEGER NOT NULL,
+  completed_at        INTEGER,
+  percent             REAL,
+  message             TEXT,
+  progress_current    INTEGER,
+  progress_total      INTEGER,
+  progress_unit       TEXT,
+  correlation_id      TEXT,
+  correlation_json    TEXT,
+  parent_id           TEXT,
+  tags_json           TEXT NOT NULL DEFAULT '{}',
+  cancel_requested_at INTEGER,
+  cancel_reason       TEXT,
+  stall_count         INTEGER NOT NULL DEFAULT 0,
+  version             INTEGER NOT NULL,
+  last_sequence       INTEGER NOT NULL
+);
+
+CREATE INDEX operations_stale_by_activity ON operations (updated_at, id)
+  WHERE status IN ('Pending','Running');
+CREATE INDEX operations_stale_by_progress ON operations (last_progress_at, id)
+  WHERE status IN ('Pending','Running');
+CREATE INDEX operations_by_name ON operations (name, started_at);
+CREATE INDEX operations_by_started ON operations (started_at, id);
+CREATE INDEX operations_by_status ON operations (status, started_at);
+CREATE INDEX operations_by_correlation ON operations (correlation_id, started_at)
+  WHERE correlation_id IS NOT NULL;
+CREATE INDEX operations_by_parent ON operations (parent_id, started_at)
+  WHERE parent_id IS NOT NULL;
+
+CREATE TABLE operation_tags (
+  operation_id TEXT NOT NULL REFERENCES operations (id) ON DELETE CASCADE,
+  key          TEXT NOT NULL,
+  value        TEXT NOT NULL,
+  PRIMARY KEY (operation_id, key)
+) WITHOUT ROWID;
+
+CREATE INDEX operation_tags_by_key_value ON operation_tags (key, value);
+
+CREATE TABLE operation_events (
+  operation_id TEXT NOT NULL,
+  sequence     INTEGER NOT NULL,
+  occurred_at  INTEGER NOT NULL,
+  kind         TEXT NOT NULL,
+  message      TEXT,
+  data_json    TEXT,
+  key          TEXT NOT NULL,
+  PRIMARY KEY (operation_id, sequence),
+  UNIQUE (operation_id, key)
+) WITHOUT ROWID;
+)sql"},
+    {2, "audit events, retention indexes",
+     R"sql(
+CREATE TABLE audit_events (
+  id              TEXT PRIMARY KEY NOT NULL,
+  occurred_at     INTEGER NOT NULL,
+  name            TEXT NOT NULL,
+  display_message TEXT NOT NULL,
+  outcome         TEXT NOT NULL CHECK (outcome IN ('Success','Failure','Warning','Info')),
+  anchors_json    TEXT NOT NULL,
+  data_json       TEXT,
+  actor_type      TEXT,
+  actor_id        TEXT,
+  actor_display   TEXT,
+  correlation_id  TEXT,
+  correlation_json TEXT
+);
+
+CREATE INDEX audit_events_by_time ON audit_events (occurred_at, id);
+CREATE INDEX audit_events_by_name ON audit_events (name, occurred_at);
+CREATE INDEX audit_events_by_correlation ON audit_events (correlation_id, occurred_at)
+  WHERE correlation_id IS NOT NULL;
+
+CREATE TABLE audit_anchors (
+  event_id  TEXT NOT NULL REFERENCES audit_events (id) ON DELETE CASCADE,
+  position  INTEGER NOT NULL,
+  type      TEXT NOT NULL,
+  anchor_id TEXT NOT NULL,
+  role      TEXT NOT NULL,
+  PRIMARY KEY (event_id, position)
+) WITHOUT ROWID;
+
+CREATE INDEX audit_anchors_by_object ON audit_anchors (type, anchor_id, role);
+
+CREATE INDEX operations_purgeable ON operations (completed_at, id)
+  WHERE status IN ('Succeeded','Failed','Canceled');
+CREATE INDEX operation_events_by_time ON operation_events (occurred_at);
+)sql"},
+};
+
+std::int64_t now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void rollback_quietly(Connection& connection) noexcept {
+  if (connection.in_transaction())
+    sqlite3_exec(connection.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+}  // namespace
+
+int read_schema_version(Connection& connection) {
+  auto exists = connection.prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (!exists.step()) return 0;
+  auto version = connection.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  if (!version.step()) return 0;
+  return static_cast<int>(version.column_int(0));
+}
+
+void check_schema_not_newer(const Connection& connection, int version) {
+  if (version <= kLatestSchemaVersion) return;
+  throw_store_error(connection.display_name(), "schema version too new",
+                    "the file has schema version " + std::to_string(version) +
+                        ", but this library knows versions up to " +
+                        std::to_string(kLatestSchemaVersion) +
+                        "; open it with a newer incursa::platform (the file was not changed)",
+                    false);
+}
+
+void enable_wal(Connection& connection, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::microseconds(500);
+  for (;;) {
+    std::string mode;
+    try {
+      mode = connection.query_text("PRAGMA journal_mode = WAL");
+    } catch (const StoreError& e) {
+      if (!e.retryable() || std::chrono::steady_clock::now() >= deadline) throw;
+      // The other opener holds the lock only for the switch or the migration:
+      // milliseconds. Back off and look again.
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(50000));
+      continue;
+    }
+    if (mode != "wal") {
+      throw_store_error(
+          connection.display_name(), "cannot switch to WAL mode",
+          "journal_mode stayed '" + mode + "' (WAL needs a local file system with shared memory)",
+          false);
+    }
+    return;
+  }
+}
+
+int migrate(Connection& connection) {
+  connection.exec("BEGIN IMMEDIATE");
+  try {
+    // Read again under the write lock: another process may have migrated since
+    // the caller's first look.
+    int version = read_schema_version(connection);
+    check_schema_not_newer(connection, version);
+    for (const Migration& migration : kMigrations) {
+      if (migration.version <= version) continue;
+      connection.exec(migration.sql);
+      connection
+          .prepare(
+              "INSERT INTO schema_version (version, applied_at, description) "
+              "VALUES (?1, ?2, ?3)")
+          .bind(1, static_cast<std::int64_t>(migration.version))
+          .bind(2, now_micros())
+          .bind(3, migration.description)
+          .run();
+      version = migration.version;
+    }
+    connection.exec("COMMIT");
+    return version;
+  } catch (...) {
+    rollback_quietly(connection);
+    throw;
+  }
+}
+
+}  // namespace incursa::platform::sqlite

@@ -1,0 +1,197 @@
+// Tests of the store's private pieces: the query plan of find_stale, and the
+// writer's batch seam (the future group commit).
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "incursa/platform/error.hpp"
+#include "sqlite_connection.hpp"
+#include "sqlite_operations.hpp"
+#include "sqlite_test_support.hpp"
+#include "sqlite_writer.hpp"
+
+namespace incursa::platform::testing {
+namespace {
+
+using S = OperationStatus;
+
+std::string plan_of(RawDb& raw, const std::string& sql) {
+  std::string plan;
+  for (const auto& row : raw.rows("EXPLAIN QUERY PLAN " + sql)) plan += row.back() + "\n";
+  return plan;
+}
+
+TEST(SqliteQueryPlan, FindStaleUsesThePartialIndexWithoutSorting) {
+  TempDir dir;
+  const std::string path = dir.file("plan.db");
+  SqliteStore::open(SqliteStoreOptions{.path = path});
+  RawDb raw(path);
+  for (const auto basis : {ActivityBasis::Activity, ActivityBasis::Progress}) {
+    const std::string index = basis == ActivityBasis::Activity ? "operations_stale_by_activity"
+                                                               : "operations_stale_by_progress";
+    for (const StatusSet statuses :
+         {StatusSet{S::Pending, S::Running}, StatusSet{S::Pending}, StatusSet{S::Running}}) {
+      for (const bool names : {false, true}) {
+        StaleQuery query{.statuses = statuses, .basis = basis};
+        if (names) {
+          query.name_prefix = "Webhook.";
+          query.exclude_name_prefixes = {"Webhook.Slow.", "Webhook.Batch."};
+        }
+        const std::string sql = sqlite::stale_query(query).text();
+        const std::string plan = plan_of(raw, sql);
+        EXPECT_NE(plan.find("USING INDEX " + index), std::string::npos) << sql << "\n" << plan;
+        EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << sql << "\n" << plan;
+      }
+    }
+  }
+}
+
+TEST(SqliteQueryPlan, ReadsByIdAndEventsUseTheirKeys) {
+  TempDir dir;
+  const std::string path = dir.file("plan.db");
+  SqliteStore::open(SqliteStoreOptions{.path = path});
+  RawDb raw(path);
+  const std::string events =
+      plan_of(raw,
+              "SELECT * FROM operation_events WHERE operation_id = 'a' AND sequence > 0 "
+              "ORDER BY sequence LIMIT 10");
+  EXPECT_NE(events.find("USING PRIMARY KEY (operation_id=? AND sequence>?)"), std::string::npos)
+      << events;
+  EXPECT_EQ(events.find("TEMP B-TREE"), std::string::npos) << events;
+  const std::string by_id = plan_of(raw, "SELECT * FROM operations WHERE id = 'a'");
+  EXPECT_NE(by_id.find("USING INDEX sqlite_autoindex_operations_1 (id=?)"), std::string::npos)
+      << by_id;
+}
+
+TEST(SqliteQueryPlan, ListsCountsAuditAndRetentionUseTheirIndexes) {
+  TempDir dir;
+  const std::string path = dir.file("plan.db");
+  SqliteStore::open(SqliteStoreOptions{.path = path});
+  RawDb raw(path);
+  const auto expect_index = [&](const std::string& sql, const std::string& index) {
+    const std::string plan = plan_of(raw, sql);
+    EXPECT_NE(plan.find(index), std::string::npos) << sql << "\n" << plan;
+  };
+  const std::string ops = "SELECT id FROM operations";
+  expect_index(ops + " WHERE (name >= 'Webhook.' AND name < 'Webhook/') ORDER BY started_at DESC",
+               "operations_by_name");
+  expect_index(ops + " WHERE correlation_id = 'c' ORDER BY started_at DESC, id DESC",
+               "operations_by_correlation");
+  expect_index(ops + " WHERE parent_id = 'p' ORDER BY started_at DESC, id DESC",
+               "operations_by_parent");
+  expect_index(
+      ops + " WHERE (started_at, id) < (5, 'x') ORDER BY started_at DESC, id DESC LIMIT 10",
+      "operations_by_started");
+  expect_index(ops +
+                   " WHERE id IN (SELECT operation_id FROM operation_tags WHERE key = 'k' "
+                   "AND value = 'v')",
+               "operation_tags_by_key_value");
+  expect_index("SELECT status, COUNT(*) FROM operations WHERE status IN ('Failed') GROUP BY status",
+               "operations_by_status");
+  expect_index(
+      "SELECT id FROM audit_events WHERE id IN (SELECT event_id FROM audit_anchors WHERE "
+      "(type = 'Operation' AND anchor_id = 'x')) ORDER BY occurred_at DESC, id DESC",
+      "audit_anchors_by_object");
+  expect_index("SELECT id FROM audit_events WHERE correlation_id = 'c'",
+               "audit_events_by_correlation");
+  expect_index("SELECT id FROM audit_events ORDER BY occurred_at DESC, id DESC LIMIT 5",
+               "audit_events_by_time");
+  expect_index(
+      "SELECT id FROM operations INDEXED BY operations_purgeable WHERE status IN "
+      "('Succeeded','Failed','Canceled') AND ((status = 'Failed' AND completed_at < 5)) "
+      "ORDER BY completed_at, id LIMIT 10",
+      "operations_purgeable");
+}
+
+class SqliteWriterBatch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path = dir.file("batch.db");
+    auto connection = sqlite::Connection::open(
+        sqlite::ConnectionOptions{.filename = path,
+                                  .display_name = path,
+                                  .open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                  .busy_timeout = std::chrono::milliseconds(1000)});
+    connection->exec("PRAGMA journal_mode = WAL");
+    connection->exec("CREATE TABLE t (v INTEGER PRIMARY KEY)");
+    writer = std::make_unique<sqlite::Writer>(std::move(connection));
+  }
+
+  static sqlite::Writer::Job insert(int v) {
+    return {[v](sqlite::Connection& c) {
+              c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{v}).run();
+            },
+            nullptr};
+  }
+
+  std::vector<std::string> values() {
+    RawDb raw(path);
+    return raw.column("SELECT v FROM t ORDER BY v");
+  }
+
+  TempDir dir;
+  std::string path;
+  std::unique_ptr<sqlite::Writer> writer;
+};
+
+TEST_F(SqliteWriterBatch, AFailingJobRollsBackOnlyItself) {
+  std::vector<sqlite::Writer::Job> jobs;
+  jobs.push_back(insert(1));
+  jobs.push_back(insert(2));
+  jobs.back().work = [](sqlite::Connection& c) {
+    c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{2}).run();
+    throw std::runtime_error("job 2 fails after writing");
+  };
+  jobs.push_back(insert(1));  // duplicate key: a StoreError from SQLite
+  jobs.push_back(insert(3));
+  writer->commit_batch(jobs);
+  EXPECT_FALSE(jobs[0].error);
+  EXPECT_TRUE(jobs[1].error);
+  EXPECT_TRUE(jobs[2].error);
+  EXPECT_THROW(std::rethrow_exception(jobs[2].error), StoreError);
+  EXPECT_FALSE(jobs[3].error);
+  EXPECT_EQ(values(), (std::vector<std::string>{"1", "3"}));
+}
+
+TEST_F(SqliteWriterBatch, WriteReturnsTheResultOrRethrowsAndRollsBack) {
+  EXPECT_EQ(writer->write([](sqlite::Connection& c) {
+    c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{10}).run();
+    return 42;
+  }),
+            42);
+  EXPECT_THROW(writer->write([](sqlite::Connection& c) -> int {
+    c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{11}).run();
+    throw std::logic_error("no");
+  }),
+               std::logic_error);
+  EXPECT_EQ(values(), std::vector<std::string>{"10"});
+}
+
+TEST_F(SqliteWriterBatch, ABusyFileFailsEveryJobRetryably) {
+  RawDb holder(path, false);
+  holder.exec("BEGIN IMMEDIATE");
+  auto connection = sqlite::Connection::open(
+      sqlite::ConnectionOptions{.filename = path,
+                                .display_name = path,
+                                .open_flags = SQLITE_OPEN_READWRITE,
+                                .busy_timeout = std::chrono::milliseconds(20)});
+  sqlite::Writer impatient(std::move(connection));
+  std::vector<sqlite::Writer::Job> jobs;
+  jobs.push_back(insert(1));
+  jobs.push_back(insert(2));
+  impatient.commit_batch(jobs);
+  for (auto& job : jobs) {
+    ASSERT_TRUE(job.error);
+    try {
+      std::rethrow_exception(job.error);
+    } catch (const StoreError& e) {
+      EXPECT_TRUE(e.retryable()) << e.what();
+    }
+  }
+  holder.exec("ROLLBACK");
+}
+
+}  // namespace
+}  // namespace incursa::platform::testing
