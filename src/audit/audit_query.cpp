@@ -3,6 +3,10 @@
 namespace incursa::platform {
 
 bool matches(const AuditQuery& q, const AuditEvent& e) {
+  if (q.before && (e.occurred_at > q.before->occurred_at ||
+                   (e.occurred_at == q.before->occurred_at && !(e.id < q.before->id)))) {
+    return false;
+  }
   if (q.from && e.occurred_at < *q.from) return false;
   if (q.to && e.occurred_at >= *q.to) return false;
   if (q.name) {

@@ -85,6 +85,9 @@ bool OperationStore::append_audit_event(const AuditEvent&) { unsupported(*this, 
 std::vector<AuditEvent> OperationStore::query_audit_events(const AuditQuery&) {
   unsupported(*this, "audit events");
 }
+bool OperationStore::restore(const OperationSnapshot&, const std::vector<OperationEvent>&) {
+  unsupported(*this, "restore");
+}
 std::vector<PurgeCandidate> OperationStore::find_purgeable(const PurgeRequest&) {
   unsupported(*this, "retention");
 }

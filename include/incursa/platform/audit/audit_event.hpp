@@ -53,6 +53,12 @@ struct AuditEvent {
   friend bool operator==(const AuditEvent&, const AuditEvent&) = default;
 };
 
+// The position of an audit event in the newest-first order.
+struct AuditCursor {
+  Timestamp occurred_at{};
+  AuditEventId id{};
+};
+
 // Filters for reading audit events. Newest first (occurred_at, then id, descending).
 struct AuditQuery {
   // An event matches if any of its anchors has the type and id of any of these
@@ -64,6 +70,9 @@ struct AuditQuery {
   std::optional<std::string> name{};
   std::optional<CorrelationId> correlation_id{};
   std::size_t limit = 100;
+  // Keyset paging: only events strictly older than this one in the newest-first
+  // order, i.e. (occurred_at, id) < (before->occurred_at, before->id).
+  std::optional<AuditCursor> before{};
 };
 
 }  // namespace incursa::platform

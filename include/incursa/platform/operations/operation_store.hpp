@@ -173,6 +173,13 @@ class OperationStore {
   // Audit events matching `query`, newest first (occurred_at, then id, descending).
   virtual std::vector<AuditEvent> query_audit_events(const AuditQuery& query);
 
+  // Writes an operation and its events exactly as given -- ids, times, version,
+  // sequence numbers and keys -- in one atomic write: the import half of moving
+  // a store's contents to another store. Returns false, writing nothing, if the
+  // id exists. The caller vouches for the data (opsctl import validates it).
+  virtual bool restore(const OperationSnapshot& operation,
+                       const std::vector<OperationEvent>& events);
+
   // Terminal operations the request allows to purge, oldest completion first
   // (ties by id), at most `limit`, with their event counts. Reads only.
   virtual std::vector<PurgeCandidate> find_purgeable(const PurgeRequest& request);
