@@ -2,6 +2,9 @@
 // writer's batch seam (the future group commit).
 #include <gtest/gtest.h>
 
+#include <latch>
+#include <thread>
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -191,6 +194,32 @@ TEST_F(SqliteWriterBatch, ABusyFileFailsEveryJobRetryably) {
     }
   }
   holder.exec("ROLLBACK");
+}
+
+TEST_F(SqliteWriterBatch, QueuedWritersAreCommittedTogether) {
+  // Hold the connection so the first writer (the leader) blocks, and let seven
+  // more queue up behind it: the next leader must take all seven at once.
+  std::latch release(1);
+  std::thread holder(
+      [&] { writer->with_connection([&](sqlite::Connection&) { release.wait(); }); });
+  while (writer->queued() != 0 || !writer->connection_busy()) std::this_thread::yield();
+  std::vector<std::thread> writers;
+  for (int v = 1; v <= 8; ++v) {
+    writers.emplace_back([&, v] {
+      writer->write([v](sqlite::Connection& c) {
+        c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{v}).run();
+        return v;
+      });
+    });
+    // One at a time, so the first is the leader and the rest queue behind it.
+    while (writer->queued() != static_cast<std::size_t>(v - 1)) std::this_thread::yield();
+  }
+  release.count_down();
+  holder.join();
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(values().size(), 8u);
+  EXPECT_EQ(writer->jobs_committed(), 8u);
+  EXPECT_EQ(writer->batches_committed(), 2u);  // the leader alone, then the seven together
 }
 
 }  // namespace

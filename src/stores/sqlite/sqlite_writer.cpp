@@ -1,5 +1,8 @@
 #include "sqlite_writer.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace incursa::platform::sqlite {
 
 namespace {
@@ -10,15 +13,69 @@ void rollback_quietly(Connection& connection) noexcept {
   }
 }
 
-void fail_all(std::span<Writer::Job> jobs, const std::exception_ptr& error) noexcept {
-  for (auto& job : jobs) {
-    if (!job.error) job.error = error;
+void fail_all(std::span<Writer::Job* const> jobs, const std::exception_ptr& error) noexcept {
+  for (Writer::Job* job : jobs) {
+    if (!job->error) job->error = error;
   }
 }
 
 }  // namespace
 
 void Writer::commit_batch(std::span<Job> jobs) noexcept {
+  std::vector<Job*> pointers;
+  pointers.reserve(jobs.size());
+  for (Job& job : jobs) pointers.push_back(&job);
+  commit_jobs(pointers);
+}
+
+void Writer::submit(Job& job) {
+  std::unique_lock lock(queue_mutex_);
+  queue_.push_back(&job);
+  queue_changed_.wait(lock,
+                      [&] { return job.done || (!leader_active_ && queue_.front() == &job); });
+  if (job.done) return;  // a leader committed it for us
+
+  // This caller leads: it takes its own job and every one queued behind it.
+  leader_active_ = true;
+  const std::size_t n = std::min(queue_.size(), kMaxBatch);
+  std::vector<Job*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  lock.unlock();
+
+  commit_jobs(batch);
+
+  lock.lock();
+  for (Job* j : batch) j->done = true;
+  ++batches_committed_;
+  jobs_committed_ += batch.size();
+  leader_active_ = false;
+  lock.unlock();
+  // Wake the followers of this batch and the next leader.
+  queue_changed_.notify_all();
+}
+
+std::size_t Writer::batches_committed() const {
+  std::lock_guard lock(queue_mutex_);
+  return batches_committed_;
+}
+
+std::size_t Writer::queued() const {
+  std::lock_guard lock(queue_mutex_);
+  return queue_.size();
+}
+
+bool Writer::connection_busy() {
+  if (!mutex_.try_lock()) return true;
+  mutex_.unlock();
+  return false;
+}
+
+std::size_t Writer::jobs_committed() const {
+  std::lock_guard lock(queue_mutex_);
+  return jobs_committed_;
+}
+
+void Writer::commit_jobs(std::span<Job* const> jobs) noexcept {
   if (jobs.empty()) return;
   std::lock_guard lock(mutex_);
   try {
@@ -29,15 +86,15 @@ void Writer::commit_batch(std::span<Job> jobs) noexcept {
   }
 }
 
-void Writer::run_batch(std::span<Job> jobs) {
+void Writer::run_batch(std::span<Job* const> jobs) {
   Connection& c = *connection_;
   c.exec("BEGIN IMMEDIATE");
   if (jobs.size() == 1) {
     // A batch of one needs no savepoint: its failure is the transaction's.
     try {
-      jobs[0].work(c);
+      jobs[0]->work(c);
     } catch (...) {
-      jobs[0].error = std::current_exception();
+      jobs[0]->error = std::current_exception();
       rollback_quietly(c);
       return;
     }
@@ -45,14 +102,14 @@ void Writer::run_batch(std::span<Job> jobs) {
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       c.exec("SAVEPOINT job");
       try {
-        jobs[i].work(c);
+        jobs[i]->work(c);
         c.exec("RELEASE job");
       } catch (...) {
-        jobs[i].error = std::current_exception();
+        jobs[i]->error = std::current_exception();
         if (!c.in_transaction()) {
           // SQLite rolled the whole transaction back (disk full, I/O error): the
           // jobs before this one are lost too, and the ones after never ran.
-          for (auto& job : jobs) job.error = jobs[i].error;
+          for (Job* job : jobs) job->error = jobs[i]->error;
           return;
         }
         c.exec("ROLLBACK TO job");

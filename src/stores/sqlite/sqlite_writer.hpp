@@ -1,19 +1,25 @@
-// The write path: one writer connection per store, guarded by a mutex.
+// The write path: one writer connection per store, and group commit.
 //
 // Every write runs inside BEGIN IMMEDIATE … COMMIT. IMMEDIATE takes the file's
 // write lock up front, so the busy timeout covers the wait for another process,
 // and a transaction never has to upgrade from read to write (the upgrade is what
 // fails with SQLITE_BUSY_SNAPSHOT in WAL mode, past any busy timeout).
 //
-// commit_batch() is the seam for group commit: it runs several jobs in one
-// transaction, each in its own SAVEPOINT, so one job's failure rolls back only
-// that job. Today each call commits a batch of one; a later queue can hand the
-// writer many jobs at once without changing the SQL code they run.
+// Group commit (as LevelDB groups its writers): write() queues the caller's job.
+// The first caller in the queue becomes the leader, takes every job queued
+// behind it (up to kMaxBatch), and commits them in one transaction -- one fsync
+// for all -- each in its own SAVEPOINT, so one job's failure rolls back only that
+// job. Followers sleep until the leader marks their job done; a call returns only
+// once its transaction is durable. A lone caller commits a batch of one at once,
+// so nothing waits for company.
 //
-// Thread safety: all members may be called from any thread; they serialise on
-// the writer mutex. Errors: whatever the jobs throw, and StoreError from SQLite.
+// Thread safety: all members may be called from any thread. Errors: whatever the
+// jobs throw, and StoreError from SQLite.
 #pragma once
 
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -33,7 +39,12 @@ class Writer {
   struct Job {
     std::function<void(Connection&)> work;
     std::exception_ptr error;
+    bool done = false;  // set by the leader that committed it (guarded by the queue mutex)
   };
+
+  // Most jobs one transaction carries: bounds a transaction's length and the
+  // latency the first job in a batch pays for the others.
+  static constexpr std::size_t kMaxBatch = 256;
 
   explicit Writer(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
 
@@ -43,14 +54,23 @@ class Writer {
     using Result = std::invoke_result_t<F&, Connection&>;
     std::optional<Result> result;
     Job job{[&](Connection& c) { result.emplace(work(c)); }, nullptr};
-    commit_batch(std::span<Job>(&job, 1));
+    submit(job);
     if (job.error) std::rethrow_exception(job.error);
     return std::move(*result);
   }
 
-  // Commits `jobs` in one transaction. Never throws: each job's outcome is in its
-  // `error` (all of them share the error when the transaction itself fails).
+  // Commits `jobs` in one transaction, now, bypassing the queue. Never throws:
+  // each job's outcome is in its `error` (all of them share the error when the
+  // transaction itself fails).
   void commit_batch(std::span<Job> jobs) noexcept;
+
+  // How many transactions and jobs the queue has committed (for tests and benchmarks).
+  std::size_t batches_committed() const;
+  std::size_t jobs_committed() const;
+  // Jobs waiting for a leader to take them, and whether the connection is in use
+  // (for tests that stage a batch deterministically).
+  std::size_t queued() const;
+  bool connection_busy();
 
   // Runs `work(connection)` under the writer lock, outside any transaction the
   // writer starts (reads of an in-memory store, maintenance such as backup).
@@ -61,10 +81,20 @@ class Writer {
   }
 
  private:
-  void run_batch(std::span<Job> jobs);
+  // Queues `job` and returns once a leader (maybe this caller) has committed it.
+  void submit(Job& job);
+  void commit_jobs(std::span<Job* const> jobs) noexcept;
+  void run_batch(std::span<Job* const> jobs);
 
-  std::mutex mutex_;
+  std::mutex mutex_;  // the connection
   std::unique_ptr<Connection> connection_;
+
+  mutable std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::deque<Job*> queue_;
+  bool leader_active_ = false;
+  std::size_t batches_committed_ = 0;
+  std::size_t jobs_committed_ = 0;
 };
 
 }  // namespace incursa::platform::sqlite
