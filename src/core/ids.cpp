@@ -47,31 +47,29 @@ std::string generate_id(Timestamp at) {
   // UUIDv7 layout: 48-bit Unix ms | version 7 | 12-bit rand_a | variant 10 | 62-bit rand_b.
   // rand_a carries a process-wide sequence that restarts at a random point each
   // millisecond, so ids made in the same millisecond by one process still ascend.
-  static std::mutex mutex;
-  static std::int64_t last_ms = -1;
-  static std::uint32_t sequence = 0;
+  // The (ms, sequence) pair lives in one atomic word: ms << 12 | sequence, so the
+  // hot path takes no lock, and a sequence overflow carries into the next
+  // millisecond by plain addition.
+  static std::atomic<std::uint64_t> state{0};
 
-  std::int64_t ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-  std::uint32_t rand_a;
-  {
-    std::lock_guard lock(mutex);
-    // Within a second behind the last id (the same millisecond, a borrowed one,
-    // or a small clock step back) keep counting up from it; otherwise start afresh
-    // so an id always carries a time close to the one it was made for.
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count() &
+      0xFFFFFFFFFFFFLL);
+  std::uint64_t current = state.load(std::memory_order_relaxed);
+  std::uint64_t next;
+  do {
+    const std::uint64_t last_ms = current >> 12;
+    // Within a second behind the last id (the same millisecond, a borrowed one, or
+    // a small clock step back) keep counting up from it; otherwise start afresh so
+    // an id always carries a time close to the one it was made for.
     if (ms > last_ms || last_ms - ms >= 1000) {
-      last_ms = ms;
-      sequence = static_cast<std::uint32_t>(random_u64() & 0x3FF);  // leave headroom to count up
-    } else if (++sequence > 0xFFF) {
-      // More than the 12-bit sequence holds in one millisecond: borrow the next.
-      ++last_ms;
-      sequence = 0;
+      next = (ms << 12) | (random_u64() & 0x3FF);  // leave headroom to count up
+    } else {
+      next = current + 1;
     }
-    ms = last_ms;
-    rand_a = sequence;
-  }
-  const std::uint64_t high =
-      (static_cast<std::uint64_t>(ms & 0xFFFFFFFFFFFFLL) << 16) | (0x7ULL << 12) | rand_a;
+  } while (!state.compare_exchange_weak(current, next, std::memory_order_relaxed));
+
+  const std::uint64_t high = ((next >> 12) << 16) | (0x7ULL << 12) | (next & 0xFFF);
   const std::uint64_t low = (random_u64() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
 
   static constexpr char kHex[] = "0123456789abcdef";

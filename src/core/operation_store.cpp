@@ -1,18 +1,26 @@
 #include "incursa/platform/operations/operation_store.hpp"
 
-#include <nlohmann/json.hpp>
+#include "core/text.hpp"
 
 namespace incursa::platform {
 
 NewEvent status_change_event(OperationStatus from, const TransitionRequest& request) {
-  const OperationStatus to = request.changes.status.value_or(from);
-  nlohmann::json data = {{"from", to_string(from)}, {"to", to_string(to)}};
-  if (request.changes.message) data["message"] = *request.changes.message;
+  const std::string_view from_text = to_string(from);
+  const std::string_view to_text = to_string(request.changes.status.value_or(from));
+  // Built by hand: this runs on every status change, and a JSON library costs
+  // several times the rest of the write. Status words need no escaping.
+  std::string data = R"({"from":")";
+  data.append(from_text).append(R"(","to":")").append(to_text).append("\"");
+  if (request.changes.message) {
+    data.append(R"(,"message":)");
+    detail::append_json_string(data, *request.changes.message);
+  }
+  data.append("}");
   NewEvent event;
   event.occurred_at = request.at;
   event.kind = event_kinds::kStatus;
-  event.message = std::string(to_string(from)) + " -> " + std::string(to_string(to));
-  event.data_json = data.dump();
+  event.message = std::string(from_text).append(" -> ").append(to_text);
+  event.data_json = std::move(data);
   event.key = request.status_event_key;
   return event;
 }
@@ -22,7 +30,7 @@ NewEvent created_event(Timestamp at, std::string key) {
   event.occurred_at = at;
   event.kind = event_kinds::kStatus;
   event.message = std::string(to_string(OperationStatus::Pending));
-  event.data_json = nlohmann::json{{"from", nullptr}, {"to", "Pending"}}.dump();
+  event.data_json = R"({"from":null,"to":"Pending"})";
   event.key = std::move(key);
   return event;
 }

@@ -39,4 +39,7 @@ namespace incursa::platform::detail {
 // `max_bytes`, ending in "..." when cut.
 std::string to_message_text(std::string_view text, std::size_t max_bytes);
 
+// Appends `text` (valid UTF-8) to `out` as a JSON string literal, quotes included.
+void append_json_string(std::string& out, std::string_view text);
+
 }  // namespace incursa::platform::detail

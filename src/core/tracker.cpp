@@ -81,7 +81,9 @@ TransitionResult Tracker::execute(OperationAction action, TransitionRequest requ
   const TransitionRule& rule = kTransitionRules[static_cast<std::size_t>(action)];
   request.allowed_from = rule.applies_from;
   request.changes.status = rule.target_is_requested ? requested : rule.target;
-  request.status_event_key = new_key(request.at);
+  // One fresh key per call: a status event shares its call's event key, suffixed.
+  request.status_event_key =
+      request.events.empty() ? new_key(request.at) : request.events.front().key + "s";
 
   TransitionResult result = store_->transition(request);
   switch (result.outcome) {

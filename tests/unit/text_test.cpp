@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 
@@ -191,6 +192,24 @@ TEST(MessageText, TinyLimitsStillFit) {
   EXPECT_LE(to_message_text("abcdef", 2).size(), 2u);
   EXPECT_LE(to_message_text("abcdef", 1).size(), 1u);
   EXPECT_EQ(to_message_text("abcdef", 0), "");
+}
+
+}  // namespace
+}  // namespace incursa::platform::detail
+
+namespace incursa::platform::detail {
+namespace {
+
+TEST(AppendJsonString, EscapesWhatJsonRequiresAndParsesBack) {
+  const std::string input =
+      std::string("q\" b\\ n\n r\r t\t nul") + '\0' + "\x01 \x1f ok \xE2\x9C\x93";
+  std::string out;
+  append_json_string(out, input);
+  EXPECT_EQ(out.front(), '"');
+  EXPECT_EQ(nlohmann::json::parse(out).get<std::string>(), input);
+  out.clear();
+  append_json_string(out, "");
+  EXPECT_EQ(out, "\"\"");
 }
 
 }  // namespace
