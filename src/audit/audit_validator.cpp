@@ -99,6 +99,8 @@ AuditValidationResult validate_audit_event(const AuditEvent& event,
   if (event.data_json && !blank(*event.data_json) &&
       (!detail::is_valid_utf8(*event.data_json) || !nlohmann::json::accept(*event.data_json))) {
     errors.emplace_back("DataJson must be valid JSON.");
+  } else if (event.data_json && !detail::json_depth_within(*event.data_json)) {
+    errors.emplace_back("DataJson must not nest deeper than 64 levels.");
   }
   if (event.actor) {
     if (blank(event.actor->type)) errors.emplace_back("Actor type is required.");

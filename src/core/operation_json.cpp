@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "incursa/platform/error.hpp"
 
 namespace incursa::platform {
@@ -27,6 +28,9 @@ json correlation_json(const CorrelationContext& c) {
 }
 
 json parse(std::string_view text) {
+  if (!detail::json_depth_within(text)) {
+    throw ValidationError("json", "must not nest deeper than 64 levels");
+  }
   try {
     return json::parse(text);
   } catch (const json::exception& e) {

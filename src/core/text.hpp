@@ -39,6 +39,15 @@ namespace incursa::platform::detail {
 // `max_bytes`, ending in "..." when cut.
 std::string to_message_text(std::string_view text, std::size_t max_bytes);
 
+// Nesting limit for JSON the library reads from callers: deep enough for any real
+// payload, shallow enough that recursive code (serialisers, scrubbers) and
+// sanitizer-sized stacks never overflow on hostile input.
+inline constexpr std::size_t kMaxJsonDepth = 64;
+
+// True if no array or object in `json` nests deeper than `max_depth` (strings
+// are skipped, so brackets inside them do not count). Does not check validity.
+bool json_depth_within(std::string_view json, std::size_t max_depth = kMaxJsonDepth) noexcept;
+
 // Appends `text` (valid UTF-8) to `out` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 

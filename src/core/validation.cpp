@@ -105,6 +105,7 @@ std::optional<std::string> data_json(std::optional<std::string_view> json, std::
       !nlohmann::json::accept(*json)) {
     fail(field, "must be valid JSON");
   }
+  if (!detail::json_depth_within(*json)) fail(field, "must not nest deeper than 64 levels");
   return std::string(*json);
 }
 

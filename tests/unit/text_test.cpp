@@ -214,3 +214,20 @@ TEST(AppendJsonString, EscapesWhatJsonRequiresAndParsesBack) {
 
 }  // namespace
 }  // namespace incursa::platform::detail
+
+namespace incursa::platform::detail {
+namespace {
+
+TEST(JsonDepth, CountsArraysAndObjectsButNotStrings) {
+  EXPECT_TRUE(json_depth_within("{}", 1));
+  EXPECT_FALSE(json_depth_within("{\"a\":[]}", 1));
+  EXPECT_TRUE(json_depth_within("{\"a\":\"[[[[[[\"}", 1));
+  EXPECT_TRUE(
+      json_depth_within(R"({"a":"\"[[["})", 1));  // an escaped quote does not end the string
+  EXPECT_TRUE(json_depth_within(std::string(64, '[') + std::string(64, ']')));
+  EXPECT_FALSE(json_depth_within(std::string(65, '[') + std::string(65, ']')));
+  EXPECT_FALSE(json_depth_within(std::string(100000, '[')));
+}
+
+}  // namespace
+}  // namespace incursa::platform::detail
