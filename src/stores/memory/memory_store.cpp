@@ -19,6 +19,9 @@ struct Record {
   OperationSnapshot snapshot;
   std::vector<OperationEvent> events;  // ascending sequence; old ones may be purged
   std::int64_t last_sequence = 0;
+  // Set by insert and restore. A record can exist without having been created: a
+  // racing insert adds it to its shard before taking its mutex.
+  bool exists = false;
   bool purged = false;  // snapshot removed by retention; events kept as evidence
 
   void append(const OperationId& id, const NewEvent& e) {
@@ -31,19 +34,13 @@ class MemoryStore final : public OperationStore {
   std::string_view kind() const noexcept override { return "memory"; }
 
   InsertResult insert(const OperationSnapshot& operation, const NewEvent& created) override {
-    Shard& shard = shard_for(operation.id);
-    std::shared_ptr<Record> record;
-    {
-      std::unique_lock lock(shard.mutex);
-      auto [it, inserted] = shard.records.try_emplace(operation.id.value());
-      if (inserted) it->second = std::make_shared<Record>();
-      record = it->second;
-    }
+    const std::shared_ptr<Record> record = find_or_add(operation.id);
     std::lock_guard record_lock(record->mutex);
-    if (!record->purged && record->last_sequence > 0) return {false, record->snapshot};
+    if (live(*record)) return {false, record->snapshot};
     // New, or reusing the id of a purged operation: its kept events stay, and the
     // new operation's events continue their sequence.
     record->snapshot = operation;
+    record->exists = true;
     record->purged = false;
     record->append(operation.id, created);
     return {true, operation};
@@ -68,6 +65,25 @@ class MemoryStore final : public OperationStore {
     }
     result.snapshot = snapshot;
     return result;
+  }
+
+  bool restore(const OperationSnapshot& operation,
+               const std::vector<OperationEvent>& events) override {
+    const std::shared_ptr<Record> record = find_or_add(operation.id);
+    std::lock_guard lock(record->mutex);
+    // Events kept from a purged operation count as taken too: the restored
+    // sequence numbers could clash with theirs (the SQLite store agrees).
+    if (live(*record) || !record->events.empty()) return false;
+    std::vector<OperationEvent> restored = events;
+    // events() binary-searches by sequence.
+    std::sort(restored.begin(), restored.end(),
+              [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+    record->snapshot = operation;
+    record->last_sequence = restored.empty() ? 0 : restored.back().sequence;
+    record->events = std::move(restored);
+    record->exists = true;
+    record->purged = false;
+    return true;
   }
 
   std::optional<OperationSnapshot> get(const OperationId& id) override {
@@ -208,7 +224,7 @@ class MemoryStore final : public OperationStore {
   static constexpr std::size_t kShardCount = 32;
 
   // A record whose snapshot exists (not purged).
-  static bool live(const Record& r) noexcept { return !r.purged && r.last_sequence > 0; }
+  static bool live(const Record& r) noexcept { return r.exists && !r.purged; }
 
   template <class Fn>
   void for_each_record(Fn fn) {
@@ -245,6 +261,14 @@ class MemoryStore final : public OperationStore {
     std::shared_lock lock(shard.mutex);
     const auto it = shard.records.find(id.value());
     return it == shard.records.end() ? nullptr : it->second;
+  }
+
+  std::shared_ptr<Record> find_or_add(const OperationId& id) {
+    Shard& shard = shard_for(id);
+    std::unique_lock lock(shard.mutex);
+    auto [it, inserted] = shard.records.try_emplace(id.value());
+    if (inserted) it->second = std::make_shared<Record>();
+    return it->second;
   }
 
   std::array<Shard, kShardCount> shards_;

@@ -119,6 +119,19 @@ std::vector<AuditEvent> select_audit_events(Connection& c, const AuditQuery& que
   if (query.correlation_id) {
     q.where().sql("correlation_id = ").value(query.correlation_id->value());
   }
+  if (query.before) {
+    // Keyset cursor: strictly older than `before` in (occurred_at, id) order. For
+    // a cursor time between two whole microseconds the first test alone decides
+    // (the floor is below the ceiling), so both bounds stay exact.
+    q.where()
+        .sql("(occurred_at < ")
+        .value(to_micros_ceil(query.before->occurred_at))
+        .sql(" OR (occurred_at = ")
+        .value(to_micros(query.before->occurred_at))
+        .sql(" AND id < ")
+        .value(query.before->id.value())
+        .sql("))");
+  }
   if (!query.anchors.empty()) {
     q.where().sql("id IN (SELECT event_id FROM audit_anchors WHERE ");
     bool first = true;

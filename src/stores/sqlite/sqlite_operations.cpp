@@ -17,13 +17,17 @@ namespace {
 constexpr const char* kSelectOperation =
     "SELECT " INCURSA_SQLITE_OPERATION_COLUMNS " FROM operations WHERE id = ?1";
 
+// ?21 is last_sequence: 1 for a new operation, the highest event's for a restore.
 constexpr const char* kInsertOperation =
     "INSERT INTO operations (id, name, status, started_at, updated_at, last_progress_at, "
     "completed_at, percent, message, progress_current, progress_total, progress_unit, "
     "correlation_id, correlation_json, parent_id, tags_json, cancel_requested_at, "
     "cancel_reason, stall_count, version, last_sequence) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, 1) ON CONFLICT (id) DO NOTHING";
+    "?19, ?20, ?21) ON CONFLICT (id) DO NOTHING";
+
+constexpr const char* kHasEvents =
+    "SELECT EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)";
 
 constexpr const char* kLastKeptSequence =
     "SELECT COALESCE(MAX(sequence), 0) FROM operation_events WHERE operation_id = ?1";
@@ -155,8 +159,11 @@ std::vector<OperationSnapshot> select_operations(Connection& c, const SqlBuilder
 
 }  // namespace
 
-InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
-                              const NewEvent& created_event) {
+namespace {
+
+// Inserts the row unless the id is taken; true if it was written. The tags'
+// rows are the caller's to add.
+bool insert_row(Connection& c, const OperationSnapshot& op, std::int64_t last_sequence) {
   const std::string tags_json = to_json(op.tags);
   std::optional<std::string> correlation_id;
   std::optional<std::string> correlation_json;
@@ -190,9 +197,22 @@ InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
       .bind(18, op.cancel_reason)
       .bind(19, op.stall_count)
       .bind(20, op.version)
+      .bind(21, last_sequence)
       .run();
+  return c.changes() != 0;
+}
 
-  if (c.changes() == 0) {
+void insert_tags(Connection& c, const OperationSnapshot& op) {
+  for (const auto& [key, value] : op.tags) {
+    c.prepare(kInsertTag).bind(1, op.id.value()).bind(2, key).bind(3, value).run();
+  }
+}
+
+}  // namespace
+
+InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
+                              const NewEvent& created_event) {
+  if (!insert_row(c, op, 1)) {
     // The id is taken. We hold the write lock, so the row we read is the one
     // that won, and it stays that way until we commit.
     auto existing = load(c, op.id);
@@ -203,9 +223,7 @@ InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
     return InsertResult{.created = false, .snapshot = std::move(existing->snapshot)};
   }
 
-  for (const auto& [key, value] : op.tags) {
-    c.prepare(kInsertTag).bind(1, op.id.value()).bind(2, key).bind(3, value).run();
-  }
+  insert_tags(c, op);
   // Events of a purged operation with this id outlive it (retention keeps them
   // as evidence); the new operation's events continue their sequence.
   auto kept = c.prepare(kLastKeptSequence);
@@ -222,6 +240,29 @@ InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
   // Read back, so the caller holds exactly what get() will return.
   auto created = load(c, op.id);
   return InsertResult{.created = true, .snapshot = std::move(created->snapshot)};
+}
+
+bool restore_operation(Connection& c, const OperationSnapshot& op,
+                       const std::vector<OperationEvent>& events) {
+  // Events kept from a purged operation with this id count as taken: the
+  // restored sequence numbers could clash with theirs.
+  auto kept = c.prepare(kHasEvents);
+  kept.bind(1, op.id.value());
+  if (kept.step() && kept.column_int(0) != 0) return false;
+
+  std::int64_t last_sequence = 0;
+  for (const OperationEvent& e : events) last_sequence = std::max(last_sequence, e.sequence);
+  if (!insert_row(c, op, last_sequence)) return false;
+  insert_tags(c, op);
+  for (const OperationEvent& e : events) {
+    write_event(c, op.id, e.sequence,
+                NewEvent{.occurred_at = e.occurred_at,
+                         .kind = e.kind,
+                         .message = e.message,
+                         .data_json = e.data_json,
+                         .key = e.key});
+  }
+  return true;
 }
 
 TransitionResult apply_transition(Connection& c, const TransitionRequest& request) {

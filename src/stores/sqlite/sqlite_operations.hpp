@@ -22,6 +22,12 @@ namespace incursa::platform::sqlite {
 InsertResult insert_operation(Connection& c, const OperationSnapshot& operation,
                               const NewEvent& created_event);
 
+// Writes `operation` and `events` exactly as given (OperationStore::restore).
+// False, writing nothing, when the id exists or events of a purged operation
+// with this id are still kept.
+bool restore_operation(Connection& c, const OperationSnapshot& operation,
+                       const std::vector<OperationEvent>& events);
+
 TransitionResult apply_transition(Connection& c, const TransitionRequest& request);
 
 std::optional<OperationSnapshot> select_operation(Connection& c, const OperationId& id);

@@ -207,6 +207,12 @@ InsertResult SqliteStore::insert(const OperationSnapshot& operation,
       [&](sqlite::Connection& c) { return sqlite::insert_operation(c, operation, created_event); });
 }
 
+bool SqliteStore::restore(const OperationSnapshot& operation,
+                          const std::vector<OperationEvent>& events) {
+  return impl_->writer->write(
+      [&](sqlite::Connection& c) { return sqlite::restore_operation(c, operation, events); });
+}
+
 TransitionResult SqliteStore::transition(const TransitionRequest& request) {
   return impl_->writer->write(
       [&](sqlite::Connection& c) { return sqlite::apply_transition(c, request); });

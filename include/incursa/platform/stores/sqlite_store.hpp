@@ -79,6 +79,8 @@ class SqliteStore final : public OperationStore {
   std::string_view kind() const noexcept override { return "sqlite"; }
   InsertResult insert(const OperationSnapshot& operation, const NewEvent& created_event) override;
   TransitionResult transition(const TransitionRequest& request) override;
+  bool restore(const OperationSnapshot& operation,
+               const std::vector<OperationEvent>& events) override;
   std::optional<OperationSnapshot> get(const OperationId& id) override;
   std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence,
                                      std::size_t limit) override;

@@ -1,0 +1,121 @@
+// list and count: "what is running?"
+#include <memory>
+
+#include "context.hpp"
+#include "filters.hpp"
+#include "incursa/platform/error.hpp"
+#include "incursa/tools/text_table.hpp"
+#include "render.hpp"
+
+namespace incursa::opsctl {
+
+namespace {
+
+using nlohmann::ordered_json;
+using platform::OperationStatus;
+
+struct ListOptions {
+  FilterOptions filters;
+  std::int64_t limit = 50;  // signed: "-5" must read as -5, not as a huge count
+  std::string page_token;
+  bool all = false;
+  bool oldest_first = false;
+  bool json = false;
+};
+
+int run_list(Context& ctx, const ListOptions& o) {
+  if (o.limit < 1 || o.limit > 1000) {
+    throw platform::ValidationError("--limit " + std::to_string(o.limit), "must be from 1 to 1000");
+  }
+  const Timestamp now = ctx.now();
+  platform::OperationQuery query;
+  query.filter = o.filters.build(now);
+  query.order =
+      o.oldest_first ? platform::ListOrder::OldestFirst : platform::ListOrder::NewestFirst;
+  query.limit = o.all ? 1000 : static_cast<std::size_t>(o.limit);
+  if (!o.page_token.empty()) query.page_token = o.page_token;
+  platform::Tracker tracker = ctx.tracker(ctx.open(tools::OpenMode::MustExist));
+
+  std::vector<platform::OperationSnapshot> ops;
+  std::optional<std::string> next;
+  for (;;) {
+    platform::OperationPage page = tracker.list(query);
+    ops.insert(ops.end(), page.operations.begin(), page.operations.end());
+    next = page.next_page_token;
+    if (!o.all || !next) break;
+    query.page_token = next;
+  }
+  if (o.json) {
+    ctx.print_json({{"operations", snapshots_json(ops)},
+                    {"next_page_token", next ? ordered_json(*next) : ordered_json(nullptr)}});
+    return kOk;
+  }
+  if (ops.empty()) {
+    ctx.print("no operations match\n");
+    return kOk;
+  }
+  ctx.print(render_operations(ops, now, ctx.style()));
+  if (next) ctx.print("more: run again with --page-token " + *next + " (or use --all)\n");
+  return kOk;
+}
+
+struct CountOptions {
+  FilterOptions filters;
+  bool json = false;
+};
+
+int run_count(Context& ctx, const CountOptions& o) {
+  const platform::OperationFilter filter = o.filters.build(ctx.now());
+  platform::Tracker tracker = ctx.tracker(ctx.open(tools::OpenMode::MustExist));
+  const platform::StatusCounts counts = tracker.count_by_status(filter);
+  std::int64_t total = 0;
+  ordered_json by_status = ordered_json::object();
+  tools::Table table({{"STATUS"}, {"COUNT", tools::Table::Align::Right}});
+  for (int i = 0; i < platform::kOperationStatusCount; ++i) {
+    const auto status = static_cast<OperationStatus>(i);
+    const auto it = counts.find(status);
+    const std::int64_t n = it == counts.end() ? 0 : it->second;
+    total += n;
+    by_status[std::string(platform::to_string(status))] = n;
+    table.add_row({tools::Cell(std::string(platform::to_string(status)),
+                               n > 0 ? tools::status_color(status) : tools::Color::None),
+                   std::to_string(n)});
+  }
+  if (o.json) {
+    ctx.print_json({{"counts", by_status}, {"total", total}});
+    return kOk;
+  }
+  table.add_row({tools::Cell("Total", tools::Color::Bold), std::to_string(total)});
+  ctx.print(table.render(ctx.style()));
+  return kOk;
+}
+
+}  // namespace
+
+void add_list_commands(CLI::App& app, Context& ctx) {
+  auto list = std::make_shared<ListOptions>();
+  CLI::App* l =
+      add_subcommand(app, "list", "List operations, newest first, with filters and paging");
+  list->filters.add_to(*l);
+  l->add_option("--limit", list->limit, "Rows per page, 1-1000")
+      ->default_val(50)
+      ->type_name("N")
+      ->group("Paging");
+  l->add_option("--page-token", list->page_token, "Continue after the page that printed this token")
+      ->type_name("TOKEN")
+      ->group("Paging");
+  l->add_flag("--all", list->all, "Every page, not just the first")->group("Paging");
+  l->add_flag("--oldest-first", list->oldest_first, "Oldest first instead of newest first")
+      ->group("Paging");
+  l->add_flag("--json", list->json,
+              "Print {\"operations\":[...],\"next_page_token\":...} instead of a table");
+  l->callback([&ctx, list] { ctx.action = [&ctx, list] { return run_list(ctx, *list); }; });
+
+  auto count = std::make_shared<CountOptions>();
+  CLI::App* c = add_subcommand(app, "count", "Count operations per status, with the list filters");
+  count->filters.add_to(*c);
+  c->add_flag("--json", count->json, "Print {\"counts\":{...},\"total\":N} instead of a table");
+  c->callback([&ctx, count] { ctx.action = [&ctx, count] { return run_count(ctx, *count); }; });
+}
+
+}  // namespace incursa::opsctl
