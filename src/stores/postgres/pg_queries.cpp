@@ -1,0 +1,375 @@
+#include "pg_queries.hpp"
+
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/operation_json.hpp"
+#include "pg_rows.hpp"
+#include "pg_statements.hpp"
+
+namespace incursa::platform::postgres {
+
+namespace {
+
+// The largest code point: any string that starts with `prefix` sorts below
+// prefix + U+10FFFF (in the C collation the columns use), so a prefix becomes
+// an index range; starts_with() then keeps the match exact.
+constexpr const char* kMaxCodePoint = "\xF4\x8F\xBF\xBF";
+
+std::string limit_text(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return std::to_string(std::min(limit, kMax));
+}
+
+// Collects WHERE conditions and their parameters, and a name for the shape.
+class Conditions {
+ public:
+  // Binds `value` and returns its placeholder ("$3").
+  std::string bind(std::optional<std::string> value) {
+    params.push_back(std::move(value));
+    return "$" + std::to_string(params.size());
+  }
+  void add(const std::string& condition, char shape_letter) {
+    where += where.empty() ? " WHERE " : " AND ";
+    where += condition;
+    shape.push_back(shape_letter);
+  }
+
+  std::string where;
+  std::string shape;
+  Params params;
+};
+
+void add_filter(Conditions& c, const OperationFilter& f) {
+  if (!f.statuses.empty()) {
+    std::vector<std::optional<std::string>> names;
+    for (int i = 0; i < kOperationStatusCount; ++i) {
+      const auto s = static_cast<OperationStatus>(i);
+      if (f.statuses.contains(s)) names.emplace_back(std::string(to_string(s)));
+    }
+    c.add("o.status = ANY (" + c.bind(text_array(names)) + "::text[])", 's');
+  }
+  if (f.name) c.add("o.name = " + c.bind(*f.name) + "::text", 'n');
+  if (f.name_prefix) {
+    const std::string p = c.bind(*f.name_prefix);
+    c.add("o.name >= " + p + "::text AND o.name < " + c.bind(*f.name_prefix + kMaxCodePoint) +
+              "::text AND starts_with(o.name, " + p + "::text)",
+          'p');
+  }
+  if (!f.tags.empty()) c.add("o.tags @> " + c.bind(to_json(f.tags)) + "::jsonb", 't');
+  if (f.correlation_id) {
+    c.add("(o.correlation ->> 'correlation_id') = " + c.bind(f.correlation_id->value()) + "::text",
+          'c');
+  }
+  if (f.parent_id) c.add("o.parent_id = " + c.bind(f.parent_id->value()) + "::text", 'r');
+  if (f.started_from) {
+    c.add("o.started_at >= " + c.bind(format_bound(*f.started_from)) + "::timestamptz", 'a');
+  }
+  if (f.started_to) {
+    c.add("o.started_at < " + c.bind(format_bound(*f.started_to)) + "::timestamptz", 'b');
+  }
+  if (f.updated_from) {
+    c.add("o.updated_at >= " + c.bind(format_bound(*f.updated_from)) + "::timestamptz", 'u');
+  }
+  if (f.updated_to) {
+    c.add("o.updated_at < " + c.bind(format_bound(*f.updated_to)) + "::timestamptz", 'v');
+  }
+}
+
+std::optional<std::string> opt_bound(const std::optional<Timestamp>& t) {
+  return t ? std::optional(format_bound(*t)) : std::nullopt;
+}
+
+// "(time, id) < (cursor)" (or ">"), as a keyset condition that walks the
+// (time, id) index. Stored times are whole microseconds, so a cursor time between
+// two of them compares on the time alone: x < c ⟺ x <= floor(c), x > c ⟺ x >= ceil(c).
+std::string keyset(Conditions& c, const std::string& time_column, const std::string& id_column,
+                   bool before, Timestamp at, const std::string& id) {
+  if (!whole_micros(at)) {
+    return before ? time_column + " <= " + c.bind(format_timestamp(at)) + "::timestamptz"
+                  : time_column + " >= " + c.bind(format_bound(at)) + "::timestamptz";
+  }
+  return "(" + time_column + ", " + id_column + ") " + (before ? "<" : ">") + " (" +
+         c.bind(format_timestamp(at)) + "::timestamptz, " + c.bind(id) + "::text)";
+}
+
+std::string anchor_json(const EventAnchor& a, bool with_role) {
+  nlohmann::json j = {{"type", a.type}, {"id", a.id}};
+  if (with_role) j["role"] = a.role;
+  return j.dump();
+}
+
+constexpr const char* kAuditColumns =
+    "a.id, a.occurred_at, a.name, a.display_message, a.outcome, a.anchors, a.data_json, "
+    "a.actor_type, a.actor_id, a.actor_display, a.correlation";
+
+}  // namespace
+
+BuiltQuery list_query(const std::string& schema, const ListRequest& r) {
+  Conditions c;
+  add_filter(c, r.filter);
+  const bool newest = r.order == ListOrder::NewestFirst;
+  if (r.after) {
+    const bool whole = whole_micros(r.after->started_at);
+    c.add(keyset(c, "o.started_at", "o.id", newest, r.after->started_at, r.after->id.value()),
+          whole ? 'k' : 'K');
+  }
+  const char* direction = newest ? " DESC" : "";
+  BuiltQuery q;
+  q.statement.sql = "SELECT " + snapshot_columns("o.") + " FROM " + schema + ".operations o" +
+                    c.where + " ORDER BY o.started_at" + direction + ", o.id" + direction +
+                    " LIMIT " + c.bind(limit_text(r.limit)) + "::bigint";
+  q.statement.name = std::string("incursa_list_") + (newest ? "n" : "o") + c.shape;
+  q.params = std::move(c.params);
+  return q;
+}
+
+BuiltQuery count_query(const std::string& schema, const OperationFilter& filter) {
+  Conditions c;
+  add_filter(c, filter);
+  BuiltQuery q;
+  q.statement.sql =
+      "SELECT o.status, count(*) FROM " + schema + ".operations o" + c.where + " GROUP BY o.status";
+  q.statement.name = "incursa_count_" + c.shape;
+  q.params = std::move(c.params);
+  return q;
+}
+
+StatusCounts decode_counts(const Result& result) {
+  StatusCounts counts;
+  for (int i = 0; i < result.rows(); ++i) {
+    try {
+      counts[parse_operation_status(result.text(i, 0))] = parse_int64(result.text(i, 1));
+    } catch (const ValidationError& e) {
+      throw PgError({std::string("unreadable status: ") + e.what(), "", false, false});
+    }
+  }
+  return counts;
+}
+
+BuiltQuery audit_insert(const std::string& schema, const AuditEvent& e) {
+  nlohmann::json anchors = nlohmann::json::array();
+  for (const EventAnchor& a : e.anchors) {
+    anchors.push_back({{"type", a.type}, {"id", a.id}, {"role", a.role}});
+  }
+  BuiltQuery q;
+  q.statement.name = "incursa_audit_insert";
+  q.statement.sql = "INSERT INTO " + schema +
+                    ".audit_events (id, occurred_at, name, display_message, outcome, anchors, "
+                    "data_json, actor_type, actor_id, actor_display, correlation) VALUES "
+                    "($1::text, $2::timestamptz, $3::text, $4::text, $5::text, $6::jsonb, "
+                    "$7::text, $8::text, $9::text, $10::text, $11::jsonb) "
+                    "ON CONFLICT (id) DO NOTHING RETURNING true";
+  q.params = {
+      e.id.value(),
+      format_timestamp(e.occurred_at),
+      e.name,
+      e.display_message,
+      std::string(to_string(e.outcome)),
+      anchors.dump(),
+      e.data_json,
+      e.actor ? std::optional(e.actor->type) : std::nullopt,
+      e.actor ? std::optional(e.actor->id) : std::nullopt,
+      e.actor ? e.actor->display : std::nullopt,
+      e.correlation ? std::optional(to_json(*e.correlation)) : std::nullopt,
+  };
+  return q;
+}
+
+BuiltQuery audit_get(const std::string& schema, const AuditEventId& id) {
+  BuiltQuery q;
+  q.statement.name = "incursa_audit_get";
+  q.statement.sql = std::string("SELECT ") + kAuditColumns + " FROM " + schema +
+                    ".audit_events a WHERE a.id = $1::text";
+  q.params = {id.value()};
+  return q;
+}
+
+BuiltQuery audit_query(const std::string& schema, const AuditQuery& query) {
+  Conditions c;
+  if (!query.anchors.empty()) {
+    // Any anchor matches: each is a containment test the GIN index answers.
+    std::string any;
+    for (const EventAnchor& a : query.anchors) {
+      if (!any.empty()) any += " OR ";
+      any += "a.anchors @> " + c.bind("[" + anchor_json(a, !a.role.empty()) + "]") + "::jsonb";
+    }
+    c.add("(" + any + ")", 'A');
+  }
+  if (query.from)
+    c.add("a.occurred_at >= " + c.bind(format_bound(*query.from)) + "::timestamptz", 'f');
+  if (query.to) c.add("a.occurred_at < " + c.bind(format_bound(*query.to)) + "::timestamptz", 't');
+  if (query.name) {
+    const std::string& n = *query.name;
+    if (!n.empty() && n.back() == '*') {
+      const std::string prefix = n.substr(0, n.size() - 1);
+      const std::string p = c.bind(prefix);
+      c.add("a.name >= " + p + "::text AND a.name < " + c.bind(prefix + kMaxCodePoint) +
+                "::text AND starts_with(a.name, " + p + "::text)",
+            'p');
+    } else {
+      c.add("a.name = " + c.bind(n) + "::text", 'n');
+    }
+  }
+  if (query.correlation_id) {
+    c.add("(a.correlation ->> 'correlation_id') = " + c.bind(query.correlation_id->value()) +
+              "::text",
+          'c');
+  }
+  if (query.before) {
+    const bool whole = whole_micros(query.before->occurred_at);
+    c.add(keyset(c, "a.occurred_at", "a.id", true, query.before->occurred_at,
+                 query.before->id.value()),
+          whole ? 'k' : 'K');
+  }
+  BuiltQuery q;
+  q.statement.sql = std::string("SELECT ") + kAuditColumns + " FROM " + schema + ".audit_events a" +
+                    c.where + " ORDER BY a.occurred_at DESC, a.id DESC LIMIT " +
+                    c.bind(limit_text(query.limit)) + "::bigint";
+  q.statement.name = "incursa_audit_query_" + c.shape + std::to_string(query.anchors.size());
+  q.params = std::move(c.params);
+  return q;
+}
+
+std::vector<AuditEvent> decode_audit_events(const Result& r) {
+  std::vector<AuditEvent> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    AuditEvent e;
+    try {
+      e.id = AuditEventId::parse(r.text(i, 0));
+      e.occurred_at = parse_timestamp(r.text(i, 1));
+      e.name = r.text(i, 2);
+      e.display_message = r.text(i, 3);
+      e.outcome = parse_event_outcome(r.text(i, 4));
+      for (const auto& a : nlohmann::json::parse(r.text(i, 5))) {
+        e.anchors.push_back({a.at("type").get<std::string>(), a.at("id").get<std::string>(),
+                             a.at("role").get<std::string>()});
+      }
+      e.data_json = r.optional_text(i, 6);
+      if (!r.null(i, 7)) {
+        e.actor =
+            AuditActor{std::string(r.text(i, 7)), std::string(r.text(i, 8)), r.optional_text(i, 9)};
+      }
+      if (!r.null(i, 10)) e.correlation = correlation_from_json(r.text(i, 10));
+    } catch (const std::exception& error) {
+      throw PgError({std::string("unreadable audit event row: ") + error.what(), "", false, false});
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+BuiltQuery restore_query(const std::string& schema, const OperationSnapshot& op,
+                         const std::vector<OperationEvent>& events) {
+  std::vector<std::optional<std::string>> seq, at, kind, message, data, key;
+  std::int64_t last = 0;
+  for (const OperationEvent& e : events) {
+    seq.emplace_back(std::to_string(e.sequence));
+    at.emplace_back(format_timestamp(e.occurred_at));
+    kind.emplace_back(e.kind);
+    message.push_back(e.message);
+    data.push_back(e.data_json);
+    key.push_back(e.key.empty() ? std::nullopt : std::optional(e.key));
+    last = std::max(last, e.sequence);
+  }
+  BuiltQuery q;
+  q.statement.name = "incursa_restore";
+  // Appending continues after the newest event, restored or kept from a purged
+  // operation with the same id.
+  q.statement.sql =
+      "WITH op AS (INSERT INTO " + schema +
+      ".operations (id, name, status, started_at, updated_at, last_progress_at, completed_at, "
+      "percent, message, progress_current, progress_total, progress_unit, correlation, "
+      "parent_id, tags, cancel_requested_at, cancel_reason, stall_count, version, "
+      "last_sequence) VALUES ($1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz, "
+      "$6::timestamptz, $7::timestamptz, $8::float8, $9::text, $10::bigint, $11::bigint, "
+      "$12::text, $13::jsonb, $14::text, COALESCE($15::jsonb, '{}'::jsonb), $16::timestamptz, "
+      "$17::text, $18::bigint, $19::bigint, GREATEST($20::bigint, (SELECT COALESCE(max("
+      "k.sequence), 0) FROM " +
+      schema +
+      ".events k WHERE k.operation_id = $1::text))) ON CONFLICT (id) DO NOTHING RETURNING id), "
+      "ev AS (INSERT INTO " +
+      schema +
+      ".events (operation_id, sequence, occurred_at, kind, message, data_json, event_key) "
+      "SELECT op.id, e.sequence, e.occurred_at, e.kind, e.message, e.data_json, e.event_key "
+      "FROM op, unnest($21::bigint[], $22::timestamptz[], $23::text[], $24::text[], "
+      "$25::text[], $26::text[]) AS e(sequence, occurred_at, kind, message, data_json, "
+      "event_key)) SELECT count(*) FROM op";
+  q.params = snapshot_params(op);
+  q.params.insert(q.params.end(),
+                  {std::to_string(last), text_array(seq), text_array(at), text_array(kind),
+                   text_array(message), text_array(data), text_array(key)});
+  return q;
+}
+
+BuiltQuery purgeable_query(const std::string& schema, const PurgeRequest& request) {
+  BuiltQuery q;
+  q.statement.name = "incursa_purgeable";
+  // Each status compares with its own cutoff; a NULL cutoff matches nothing.
+  q.statement.sql = "SELECT " + snapshot_columns("o.") + ", (SELECT count(*) FROM " + schema +
+                    ".events e WHERE e.operation_id = o.id) FROM " + schema +
+                    ".operations o WHERE o.status IN ('Succeeded', 'Failed', 'Canceled') AND "
+                    "o.completed_at < CASE o.status WHEN 'Succeeded' THEN $1::timestamptz "
+                    "WHEN 'Failed' THEN $2::timestamptz ELSE $3::timestamptz END "
+                    "ORDER BY o.completed_at, o.id LIMIT $4::bigint";
+  q.params = {opt_bound(request.succeeded_before), opt_bound(request.failed_before),
+              opt_bound(request.canceled_before), limit_text(request.limit)};
+  return q;
+}
+
+std::vector<PurgeCandidate> decode_purgeable(const Result& r) {
+  std::vector<PurgeCandidate> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({snapshot_from_row(r, i, 0), parse_int64(r.text(i, kSnapshotColumnCount))});
+  }
+  return out;
+}
+
+BuiltQuery delete_operations_query(const std::string& schema, const std::vector<OperationId>& ids,
+                                   const PurgeRequest& request) {
+  std::vector<std::optional<std::string>> values;
+  for (const OperationId& id : ids) values.emplace_back(id.value());
+  BuiltQuery q;
+  q.statement.name = "incursa_delete_operations";
+  // The same condition as find_purgeable, checked again inside the DELETE: a row
+  // that changed since it was found is left alone.
+  q.statement.sql = "DELETE FROM " + schema +
+                    ".operations o WHERE o.id = ANY ($1::text[]) AND "
+                    "o.status IN ('Succeeded', 'Failed', 'Canceled') AND "
+                    "o.completed_at < CASE o.status WHEN 'Succeeded' THEN $2::timestamptz "
+                    "WHEN 'Failed' THEN $3::timestamptz ELSE $4::timestamptz END RETURNING o.id";
+  q.params = {text_array(values), opt_bound(request.succeeded_before),
+              opt_bound(request.failed_before), opt_bound(request.canceled_before)};
+  return q;
+}
+
+std::vector<OperationId> decode_ids(const Result& r) {
+  std::vector<OperationId> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    try {
+      out.push_back(OperationId::parse(r.text(i, 0)));
+    } catch (const ValidationError& e) {
+      throw PgError({std::string("unreadable id: ") + e.what(), "", false, false});
+    }
+  }
+  return out;
+}
+
+BuiltQuery delete_events_query(const std::string& schema, Timestamp cutoff, std::size_t limit) {
+  BuiltQuery q;
+  q.statement.name = "incursa_delete_events";
+  // Events of open operations are never touched; terminal is final, so the check
+  // cannot go stale. SKIP LOCKED lets two purgers split the work.
+  q.statement.sql =
+      "DELETE FROM " + schema + ".events d USING (SELECT e.operation_id, e.sequence FROM " +
+      schema + ".events e LEFT JOIN " + schema +
+      ".operations o ON o.id = e.operation_id WHERE e.occurred_at < $1::timestamptz AND "
+      "(o.id IS NULL OR o.status IN ('Succeeded', 'Failed', 'Canceled')) "
+      "ORDER BY e.occurred_at LIMIT $2::bigint FOR UPDATE OF e SKIP LOCKED) victims "
+      "WHERE d.operation_id = victims.operation_id AND d.sequence = victims.sequence";
+  q.params = {format_bound(cutoff), limit_text(limit)};
+  return q;
+}
+
+}  // namespace incursa::platform::postgres

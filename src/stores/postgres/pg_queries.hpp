@@ -1,0 +1,48 @@
+// The read-mostly side beyond the five primitives: list and count with filters,
+// audit events, and the retention purge. Each query is built for the filters
+// actually given (a statement per shape, prepared on first use and named after
+// its shape), with every value bound as a parameter.
+//
+// Pure functions; thread-safe. Decoders throw PgError on rows the server would
+// never send.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "incursa/platform/audit/audit_event.hpp"
+#include "incursa/platform/operations/operation_query.hpp"
+#include "incursa/platform/operations/operation_store.hpp"
+#include "pg_connection.hpp"
+
+namespace incursa::platform::postgres {
+
+struct BuiltQuery {
+  Statement statement;
+  Params params;
+};
+
+BuiltQuery list_query(const std::string& schema, const ListRequest& request);
+BuiltQuery count_query(const std::string& schema, const OperationFilter& filter);
+StatusCounts decode_counts(const Result& result);
+
+// One INSERT … ON CONFLICT DO NOTHING; returns a row ("t") only when it created it.
+BuiltQuery audit_insert(const std::string& schema, const AuditEvent& event);
+// The stored event with this id (to recognise a retried write of the same event).
+BuiltQuery audit_get(const std::string& schema, const AuditEventId& id);
+BuiltQuery audit_query(const std::string& schema, const AuditQuery& query);
+std::vector<AuditEvent> decode_audit_events(const Result& result);
+
+// One statement: the operation (ON CONFLICT DO NOTHING) and, only if it was
+// inserted, its events; returns the number of operations inserted (0 or 1).
+BuiltQuery restore_query(const std::string& schema, const OperationSnapshot& operation,
+                         const std::vector<OperationEvent>& events);
+
+BuiltQuery purgeable_query(const std::string& schema, const PurgeRequest& request);
+std::vector<PurgeCandidate> decode_purgeable(const Result& result);
+BuiltQuery delete_operations_query(const std::string& schema, const std::vector<OperationId>& ids,
+                                   const PurgeRequest& request);
+std::vector<OperationId> decode_ids(const Result& result);
+BuiltQuery delete_events_query(const std::string& schema, Timestamp cutoff, std::size_t limit);
+
+}  // namespace incursa::platform::postgres

@@ -1,0 +1,75 @@
+// The store's SQL and its parameters: each call is encoded into one Statement +
+// Params, runs in one round trip, and its Result is decoded. Keeping the three
+// steps apart is the seam for the performance work: a batcher can queue the
+// encoded calls of concurrent callers and send them down one connection in
+// pipeline mode, because every call is a self-contained autocommit statement.
+//
+// Pure functions of their inputs; thread-safe. Decoders throw PgError on rows
+// the server would never send.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "incursa/platform/operations/operation_store.hpp"
+#include "pg_connection.hpp"
+
+namespace incursa::platform::postgres {
+
+// The statements of one schema (the schema is part of the SQL, so each store
+// prepares its own; statement names are per connection, and a connection belongs
+// to one store).
+struct Statements {
+  explicit Statements(const std::string& quoted_schema);
+
+  std::string schema;  // quoted
+  Statement insert;
+  Statement transition;
+  Statement get;
+  Statement events;
+  Statement events_by_keys;
+};
+
+// find_stale's SQL for one status set and basis. The statuses are written as a
+// literal IN list (they come from a fixed set of six words): only a literal list
+// lets the planner prove that the partial index `WHERE status IN ('Pending',
+// 'Running')` covers the query; `status = ANY($1)` would not. With the database
+// clock the cutoff is `statement_timestamp() - $1` (stable, so still indexable).
+// Parameters: $1 cutoff (or age), $2 limit, $3 name prefix or NULL, $4 excluded
+// name prefixes (the stall policy's longer rules).
+Statement find_stale_statement(const std::string& quoted_schema, StatusSet statuses,
+                               ActivityBasis basis, bool database_clock);
+
+// The snapshot's columns as parameters, in the order of snapshot_columns().
+Params snapshot_params(const OperationSnapshot& operation);
+
+Params insert_params(const OperationSnapshot& operation, const NewEvent& created_event,
+                     bool database_clock);
+
+// `app_now` is only read with the database clock: the age of the cutoff.
+Params transition_params(const TransitionRequest& request, bool database_clock);
+
+Params find_stale_params(const StaleQuery& query, bool database_clock, Timestamp app_now);
+
+// The event keys a transition writes, if any (empty keys are not keys).
+std::vector<std::string> transition_keys(const TransitionRequest& request);
+
+// True if repeating `request` after an unknown outcome cannot apply it twice:
+// every way it can apply writes an event whose key the function checks first.
+bool transition_is_idempotent(const TransitionRequest& request);
+
+InsertResult decode_insert(const Result& result);
+
+// Outcome of op_transition before the replay lookup.
+struct DecodedTransition {
+  TransitionResult result;
+  bool replayed = false;  // the write had happened already; fetch its events by key
+};
+DecodedTransition decode_transition(const Result& result, const TransitionRequest& request,
+                                    bool database_clock);
+
+std::optional<OperationSnapshot> decode_get(const Result& result);
+std::vector<OperationEvent> decode_events(const Result& result);
+std::vector<OperationSnapshot> decode_snapshots(const Result& result);
+
+}  // namespace incursa::platform::postgres

@@ -1,0 +1,259 @@
+#include "incursa/platform/stores/postgres_store.hpp"
+
+#include <array>
+#include <atomic>
+#include <limits>
+
+#include "incursa/platform/error.hpp"
+#include "pg_pool.hpp"
+#include "pg_queries.hpp"
+#include "pg_retry.hpp"
+#include "pg_rows.hpp"
+#include "pg_schema.hpp"
+#include "pg_statements.hpp"
+#include "pg_uri.hpp"
+
+namespace incursa::platform {
+
+using namespace postgres;
+
+namespace {
+
+// One find_stale statement per (status set, basis), built once per store.
+constexpr std::size_t kStaleVariants = 64 * 2;
+
+std::size_t stale_index(StatusSet statuses, ActivityBasis basis) {
+  return statuses.bits() * 2U + (basis == ActivityBasis::Progress ? 1U : 0U);
+}
+
+std::string limit_text(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return std::to_string(std::min(limit, kMax));
+}
+
+}  // namespace
+
+struct PostgresStore::Impl {
+  explicit Impl(PostgresStoreOptions o)
+      : options(std::move(o)),
+        password(conninfo_password(options.conninfo)),
+        statements(quote_identifier(options.schema)),
+        pool({options.conninfo, options.statement_timeout, options.connect_timeout},
+             options.pool_size, options.pool_wait_timeout) {
+    for (int bits = 0; bits < 64; ++bits) {
+      for (ActivityBasis basis : {ActivityBasis::Activity, ActivityBasis::Progress}) {
+        const StatusSet set = StatusSet::from_bits(static_cast<std::uint8_t>(bits));
+        stale[stale_index(set, basis)] =
+            find_stale_statement(statements.schema, set, basis, options.use_database_clock);
+      }
+    }
+  }
+
+  // Runs `fn` on a pooled connection under the retry policy; a final failure
+  // becomes a StoreError naming `what`.
+  template <class Fn>
+  auto call(const std::string& what, bool idempotent, Fn&& fn) {
+    try {
+      return with_retry(
+          options.retry, idempotent,
+          [&] {
+            Pool::Lease lease = pool.acquire();
+            return fn(*lease);
+          },
+          [&] { retries.fetch_add(1, std::memory_order_relaxed); });
+    } catch (const PgError& e) {
+      const PgFailure& f = e.failure();
+      std::string message = "postgresql store: " + what + " failed: " + f.message;
+      if (!f.sqlstate.empty()) message += " (SQLSTATE " + f.sqlstate + ")";
+      if (f.maybe_applied && !idempotent) {
+        message +=
+            "; the connection was lost after the request was sent, so it may or may not "
+            "have been applied";
+      }
+      throw StoreError(redact(std::move(message), password), f.retryable);
+    }
+  }
+
+  PostgresStoreOptions options;
+  std::string password;  // scrubbed from every message
+  Statements statements;
+  std::array<Statement, kStaleVariants> stale;
+  Pool pool;
+  int version = 0;
+  std::atomic<std::uint64_t> retries{0};
+};
+
+PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PostgresStore::~PostgresStore() = default;
+
+std::shared_ptr<PostgresStore> PostgresStore::open(PostgresStoreOptions options) {
+  validate_schema_name(options.schema);
+  check_conninfo(options.conninfo);
+  if (!options.clock) options.clock = SystemClock::instance();
+  auto impl = std::make_unique<Impl>(std::move(options));
+  // Migrating is one transaction: repeating it after a failure is always safe.
+  impl->version = impl->call("opening schema " + impl->options.schema, true,
+                             [&](Connection& c) { return migrate(c, impl->options.schema); });
+  return std::shared_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
+}
+
+std::shared_ptr<PostgresStore> PostgresStore::open_uri(std::string_view uri) {
+  return open(parse_uri(uri));
+}
+
+PostgresStoreOptions PostgresStore::parse_uri(std::string_view uri) {
+  PostgresStoreOptions options = parse_store_uri(uri);
+  try {
+    validate_schema_name(options.schema);
+  } catch (const ValidationError& e) {
+    throw ValidationError("store_uri", "schema " + e.rule());
+  }
+  return options;
+}
+
+int PostgresStore::latest_schema_version() noexcept { return postgres::latest_schema_version(); }
+
+int PostgresStore::schema_version() const noexcept { return impl_->version; }
+
+const std::string& PostgresStore::schema() const noexcept { return impl_->options.schema; }
+
+PostgresStore::Stats PostgresStore::stats() const {
+  const Pool::Stats p = impl_->pool.stats();
+  return {p.open, p.opened, p.discarded, impl_->retries.load(std::memory_order_relaxed)};
+}
+
+InsertResult PostgresStore::insert(const OperationSnapshot& operation,
+                                   const NewEvent& created_event) {
+  const Params params = insert_params(operation, created_event, impl_->options.use_database_clock);
+  // ON CONFLICT DO NOTHING makes a repeated insert harmless.
+  return impl_->call("insert of operation " + operation.id.value(), true, [&](Connection& c) {
+    return decode_insert(c.run(impl_->statements.insert, params));
+  });
+}
+
+TransitionResult PostgresStore::transition(const TransitionRequest& request) {
+  const bool db_clock = impl_->options.use_database_clock;
+  const Params params = transition_params(request, db_clock);
+  return impl_->call(
+      "transition of operation " + request.id.value(), transition_is_idempotent(request),
+      [&](Connection& c) {
+        DecodedTransition d =
+            decode_transition(c.run(impl_->statements.transition, params), request, db_clock);
+        if (d.replayed) {
+          // An earlier try landed and only its reply was lost: report what it wrote.
+          std::vector<std::optional<std::string>> keys;
+          for (std::string& k : transition_keys(request)) keys.emplace_back(std::move(k));
+          d.result.appended = decode_events(
+              c.run(impl_->statements.events_by_keys, {request.id.value(), text_array(keys)}));
+        }
+        return std::move(d.result);
+      });
+}
+
+std::optional<OperationSnapshot> PostgresStore::get(const OperationId& id) {
+  return impl_->call("get of operation " + id.value(), true, [&](Connection& c) {
+    return decode_get(c.run(impl_->statements.get, {id.value()}));
+  });
+}
+
+std::vector<OperationEvent> PostgresStore::events(const OperationId& id,
+                                                  std::int64_t after_sequence, std::size_t limit) {
+  if (limit == 0) return {};
+  return impl_->call("events of operation " + id.value(), true, [&](Connection& c) {
+    return decode_events(c.run(impl_->statements.events,
+                               {id.value(), std::to_string(after_sequence), limit_text(limit)}));
+  });
+}
+
+std::vector<OperationSnapshot> PostgresStore::find_stale(const StaleQuery& query) {
+  if (query.statuses.empty() || query.limit == 0) return {};
+  const bool db_clock = impl_->options.use_database_clock;
+  const Timestamp app_now = db_clock ? impl_->options.clock->now() : Timestamp{};
+  StaleQuery q = query;
+  q.limit = std::min<std::size_t>(q.limit, std::numeric_limits<std::int64_t>::max());
+  const Params params = find_stale_params(q, db_clock, app_now);
+  const Statement& statement = impl_->stale[stale_index(query.statuses, query.basis)];
+  return impl_->call("find_stale", true,
+                     [&](Connection& c) { return decode_snapshots(c.run(statement, params)); });
+}
+
+std::vector<OperationSnapshot> PostgresStore::list(const ListRequest& request) {
+  if (request.limit == 0) return {};
+  const BuiltQuery q = list_query(impl_->statements.schema, request);
+  return impl_->call("list", true,
+                     [&](Connection& c) { return decode_snapshots(c.run(q.statement, q.params)); });
+}
+
+StatusCounts PostgresStore::count_by_status(const OperationFilter& filter) {
+  const BuiltQuery q = count_query(impl_->statements.schema, filter);
+  return impl_->call("count_by_status", true,
+                     [&](Connection& c) { return decode_counts(c.run(q.statement, q.params)); });
+}
+
+bool PostgresStore::append_audit_event(const AuditEvent& event) {
+  const BuiltQuery insert = audit_insert(impl_->statements.schema, event);
+  const BuiltQuery existing = audit_get(impl_->statements.schema, event.id);
+  // An id already taken means "exists" (emitters rely on it to write a fact once),
+  // except on a repeated try: an identical stored event is then our own first
+  // try, whose reply was lost.
+  int tries = 0;
+  return impl_->call("append of audit event " + event.id.value(), true, [&](Connection& c) {
+    ++tries;
+    if (c.run(insert.statement, insert.params).rows() == 1) return true;
+    if (tries == 1) return false;
+    const auto stored = decode_audit_events(c.run(existing.statement, existing.params));
+    return stored.size() == 1 && stored[0] == event;
+  });
+}
+
+std::vector<AuditEvent> PostgresStore::query_audit_events(const AuditQuery& query) {
+  if (query.limit == 0) return {};
+  const BuiltQuery q = audit_query(impl_->statements.schema, query);
+  return impl_->call("query of audit events", true, [&](Connection& c) {
+    return decode_audit_events(c.run(q.statement, q.params));
+  });
+}
+
+bool PostgresStore::restore(const OperationSnapshot& operation,
+                            const std::vector<OperationEvent>& events) {
+  const BuiltQuery q = restore_query(impl_->statements.schema, operation, events);
+  // As for audit events: an existing id means "exists", except on a repeated try,
+  // where finding exactly what we wrote means our first try landed.
+  int tries = 0;
+  return impl_->call("restore of operation " + operation.id.value(), true, [&](Connection& c) {
+    ++tries;
+    if (parse_int64(c.run(q.statement, q.params).text(0, 0)) == 1) return true;
+    if (tries == 1) return false;
+    const auto stored = decode_get(c.run(impl_->statements.get, {operation.id.value()}));
+    if (!stored || *stored != operation) return false;
+    const auto stored_events = decode_events(c.run(
+        impl_->statements.events, {operation.id.value(), "0", std::to_string(events.size() + 1)}));
+    return stored_events == events;
+  });
+}
+
+std::vector<PurgeCandidate> PostgresStore::find_purgeable(const PurgeRequest& request) {
+  if (request.limit == 0) return {};
+  const BuiltQuery q = purgeable_query(impl_->statements.schema, request);
+  return impl_->call("find_purgeable", true,
+                     [&](Connection& c) { return decode_purgeable(c.run(q.statement, q.params)); });
+}
+
+std::vector<OperationId> PostgresStore::delete_operations(const std::vector<OperationId>& ids,
+                                                          const PurgeRequest& request) {
+  if (ids.empty()) return {};
+  const BuiltQuery q = delete_operations_query(impl_->statements.schema, ids, request);
+  // Repeating the DELETE cannot remove more than the first try would have.
+  return impl_->call("delete_operations", true,
+                     [&](Connection& c) { return decode_ids(c.run(q.statement, q.params)); });
+}
+
+std::size_t PostgresStore::delete_events_before(Timestamp cutoff, std::size_t limit) {
+  if (limit == 0) return 0;
+  const BuiltQuery q = delete_events_query(impl_->statements.schema, cutoff, limit);
+  return impl_->call("delete_events_before", true, [&](Connection& c) {
+    return static_cast<std::size_t>(c.run(q.statement, q.params).affected());
+  });
+}
+
+}  // namespace incursa::platform

@@ -1,0 +1,258 @@
+#include "pg_test_support.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace incursa::platform::testing {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+std::string first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return "";
+  return line;
+}
+
+}  // namespace
+
+bool must_not_skip() { return env("CI") == "true"; }
+
+std::string server_state_dir() { return env("INCURSA_PG_STATE_DIR"); }
+
+std::optional<std::string> server_uri(std::string* why) {
+  if (const std::string direct = env("INCURSA_PG_URI"); !direct.empty()) return direct;
+  if (const std::string file = env("INCURSA_PG_URI_FILE"); !file.empty()) {
+    if (const std::string uri = first_line(file); !uri.empty()) return uri;
+  }
+  const std::string dir = server_state_dir();
+  if (dir.empty()) {
+    if (why) *why = "neither INCURSA_PG_URI nor INCURSA_PG_STATE_DIR is set (run through ctest)";
+    return std::nullopt;
+  }
+  if (const std::string reason = first_line(dir + "/unavailable"); !reason.empty()) {
+    if (why) *why = reason;
+    return std::nullopt;
+  }
+  const std::string uri = first_line(dir + "/uri");
+  if (uri.empty()) {
+    if (why)
+      *why = "the test server did not start (no " + dir + "/uri; see " + dir + "/server.log)";
+    return std::nullopt;
+  }
+  return uri;
+}
+
+std::string unique_schema(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  static const unsigned salt = std::random_device{}();
+  std::ostringstream name;
+  name << prefix << "_" << ::getpid() << "_" << counter.fetch_add(1) << "_" << std::hex
+       << (salt & 0xffffffU);
+  return name.str();
+}
+
+std::string with_schema(const std::string& uri, const std::string& schema) {
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "schema=" + schema;
+}
+
+std::shared_ptr<PostgresStore> open_fresh_store(PostgresStoreOptions options,
+                                                const std::string& prefix) {
+  std::string why;
+  const auto uri = server_uri(&why);
+  if (!uri) throw std::runtime_error("no PostgreSQL test server: " + why);
+  PostgresStoreOptions parsed = PostgresStore::parse_uri(*uri);
+  options.conninfo = parsed.conninfo;
+  options.schema = unique_schema(prefix);
+  return PostgresStore::open(std::move(options));
+}
+
+RawPg::RawPg(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    const std::string message = PQerrorMessage(conn_);
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw std::runtime_error("RawPg: " + message);
+  }
+  exec("SET TIME ZONE 'UTC'");
+}
+
+RawPg::RawPg() : RawPg(PostgresStore::parse_uri(server_uri().value()).conninfo) {}
+
+RawPg::~RawPg() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+std::vector<std::vector<std::string>> RawPg::rows(const std::string& sql,
+                                                  const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0);
+  const ExecStatusType status = PQresultStatus(r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    const std::string message = PQresultErrorMessage(r);
+    PQclear(r);
+    throw std::runtime_error("RawPg: " + sql + ": " + message);
+  }
+  std::vector<std::vector<std::string>> out;
+  for (int i = 0; i < PQntuples(r); ++i) {
+    std::vector<std::string> row;
+    for (int c = 0; c < PQnfields(r); ++c) {
+      row.emplace_back(PQgetisnull(r, i, c) ? "NULL" : PQgetvalue(r, i, c));
+    }
+    out.push_back(std::move(row));
+  }
+  PQclear(r);
+  return out;
+}
+
+std::vector<std::string> RawPg::column(const std::string& sql,
+                                       const std::vector<std::string>& params) {
+  std::vector<std::string> out;
+  for (auto& row : rows(sql, params)) out.push_back(row.at(0));
+  return out;
+}
+
+std::string RawPg::value(const std::string& sql, const std::vector<std::string>& params) {
+  const auto r = rows(sql, params);
+  if (r.empty() || r[0].empty()) throw std::runtime_error("RawPg: no rows from " + sql);
+  return r[0][0];
+}
+
+std::int64_t RawPg::scalar(const std::string& sql, const std::vector<std::string>& params) {
+  return std::stoll(value(sql, params));
+}
+
+void RawPg::exec(const std::string& sql) {
+  PGresult* r = PQexec(conn_, sql.c_str());
+  const ExecStatusType status = PQresultStatus(r);
+  const std::string message = PQresultErrorMessage(r);
+  PQclear(r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    throw std::runtime_error("RawPg: " + sql + ": " + message);
+  }
+}
+
+Child::Child(const std::string& program, const std::vector<std::string>& args) {
+  int in_pipe[2];
+  int out_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  std::vector<std::string> storage;
+  storage.push_back(program);
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  const int rc = ::posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  to_child_ = in_pipe[1];
+  from_child_ = out_pipe[0];
+  if (rc != 0) {
+    ::close(to_child_);
+    ::close(from_child_);
+    throw std::runtime_error("posix_spawn " + program + ": " + std::strerror(rc));
+  }
+}
+
+Child::~Child() {
+  if (!reaped_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  if (to_child_ >= 0) ::close(to_child_);
+  if (from_child_ >= 0) ::close(from_child_);
+}
+
+std::optional<std::string> Child::read_line() {
+  for (;;) {
+    const auto nl = buffer_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return line;
+    }
+    char chunk[4096];
+    const ssize_t n = ::read(from_child_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+void Child::write_line(const std::string& line) {
+  const std::string data = line + "\n";
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(to_child_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("write to child failed");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+int Child::wait() {
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+  return status;
+}
+
+void Child::kill_hard() {
+  if (!reaped_ && pid_ > 0) ::kill(pid_, SIGKILL);
+}
+
+int run_server_script(const std::string& command) {
+  const std::string dir = server_state_dir();
+  if (dir.empty()) throw std::runtime_error("INCURSA_PG_STATE_DIR is not set");
+  std::vector<std::string> storage{"/bin/bash", INCURSA_PG_SERVER_SCRIPT, command, dir};
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (::posix_spawn(&pid, "/bin/bash", nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) parts.push_back(part);
+  return parts;
+}
+
+}  // namespace incursa::platform::testing
