@@ -1,0 +1,88 @@
+// GET /v1/operations, /v1/counts and one operation's resources
+// (docs/opsd.md, "Reads").
+#include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/limits.hpp"
+#include "json_mapping.hpp"
+#include "query_params.hpp"
+#include "routes.hpp"
+
+namespace incursa::platform::opsd {
+
+using nlohmann::json;
+
+namespace {
+
+[[noreturn]] void not_found(const OperationId& id) {
+  throw ApiError(404, "not_found", "operation " + id.value() + " not found", "operation_id");
+}
+
+void list(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  check_params(req, {"order", "limit", "page_size", "page_token"}, true);
+  const OperationQuery query = list_query_from(req, ctx.limits.max_page_size);
+  send_json(res, 200, page_json(ctx.tracker.list(query)));
+}
+
+void counts(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  check_params(req, {}, true);
+  send_json(res, 200, counts_json(ctx.tracker.count_by_status(filter_from(req))));
+}
+
+void get(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  check_params(req, {});
+  const OperationId id = path_id(req);
+  const auto op = ctx.tracker.get_snapshot(id);
+  if (!op) not_found(id);
+  send_json(res, 200, {{"operation", operation_json(*op)}});
+}
+
+void events(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  check_params(req, {"after", "limit"});
+  const OperationId id = path_id(req);
+  const std::int64_t after = int_param(req, "after", 0, 0, INT64_MAX);
+  const auto limit = static_cast<std::size_t>(
+      int_param(req, "limit", 1000, 1, static_cast<std::int64_t>(limits::kMaxEventPageSize)));
+  const std::vector<OperationEvent> found = ctx.tracker.events(id, after, limit);
+  // Events outlive a purged snapshot (SPEC §8), so only "neither" is a 404.
+  if (found.empty() && after == 0 && !ctx.tracker.get_snapshot(id)) not_found(id);
+  json list = json::array();
+  for (const OperationEvent& e : found) list.push_back(event_json(e));
+  json body = {{"events", list}};
+  if (found.size() == limit) body["next_after"] = found.back().sequence;
+  send_json(res, 200, body);
+}
+
+void children(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  check_params(req, {"limit", "page_size", "page_token"});
+  const OperationId id = path_id(req);
+  const char* limit_name = req.has_param("page_size") ? "page_size" : "limit";
+  const auto limit = static_cast<std::size_t>(
+      int_param(req, limit_name, 100, 1, static_cast<std::int64_t>(ctx.limits.max_page_size)));
+  const OperationPage page = ctx.tracker.children(id, limit, single_param(req, "page_token"));
+  // A parent may have been purged, or live in another store (docs/design.md):
+  // children found are returned either way.
+  if (page.operations.empty() && !ctx.tracker.get_snapshot(id)) not_found(id);
+  send_json(res, 200, page_json(page));
+}
+
+void timeline(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  check_params(req, {});
+  send_json(res, 200, timeline_json(ctx.tracker.timeline(path_id(req))));
+}
+
+}  // namespace
+
+void register_operation_reads(httplib::Server& server, ApiContext& ctx) {
+  const auto bind = [&ctx](void (*f)(ApiContext&, const httplib::Request&, httplib::Response&)) {
+    return guarded(
+        ctx, [&ctx, f](const httplib::Request& req, httplib::Response& res) { f(ctx, req, res); });
+  };
+  server.Get("/v1/operations", bind(list));
+  server.Get("/v1/counts", bind(counts));
+  // Registered after :wait (routes are tried in order), so "{id}:wait" is the wait.
+  server.Get(R"(/v1/operations/([^/]+))", bind(get));
+  server.Get(R"(/v1/operations/([^/]+)/events)", bind(events));
+  server.Get(R"(/v1/operations/([^/]+)/children)", bind(children));
+  server.Get(R"(/v1/operations/([^/]+)/timeline)", bind(timeline));
+}
+
+}  // namespace incursa::platform::opsd
