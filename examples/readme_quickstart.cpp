@@ -1,5 +1,7 @@
 // The README's quickstart, compiled by the build so the README cannot rot.
 // Keep it identical to the snippet in README.md.
+// It wraps lines its own way, so clang-format stays out:
+// clang-format off
 #include <incursa/platform/platform.hpp>
 
 #include <chrono>
