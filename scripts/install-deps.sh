@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   libsqlite3-dev sqlite3 libpq-dev libssl-dev
   postgresql clang-format
+  chromium clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The main job: installs dependencies, builds opsctl and runs its demo live -- a
-# simulated workload written into the store in real time while the watch view
-# redraws it in place -- then prints what it wrote and commands to try.
-#   scripts/run.sh [STORE_URI]          default store: sqlite:./operations.db
-#   DEMO_DURATION=20s scripts/run.sh    a shorter demo (default 60s)
+# The main job: installs dependencies, builds opsd and opsctl, and starts opsd
+# with its demo workload on the SQLite default: operations start, progress, fail,
+# stall and finish live on the dashboard at the printed URL. Ctrl-C stops it.
+#   scripts/run.sh [STORE_URI]               default store: sqlite:./operations.db
+#   OPSD_LISTEN=127.0.0.1:9090 scripts/run.sh    another address (default 127.0.0.1:8080)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
-cmake --preset default -S "$root" >/dev/null
-cmake --build --preset default --target opsctl
-"$root/build/default/tools/opsctl/opsctl" --store "${1:-sqlite:./operations.db}" \
-  demo --duration "${DEMO_DURATION:-60s}" --watch
+# Presets are read from the working directory; the store path stays relative to
+# the caller's.
+(cd "$root" && cmake --preset default >/dev/null && cmake --build --preset default --target opsd opsctl)
+exec "$root/build/default/tools/opsd/opsd" --demo \
+  --store "${1:-sqlite:./operations.db}" --listen "${OPSD_LISTEN:-127.0.0.1:8080}"

@@ -18,7 +18,7 @@ run_preset() {  # preset, extra ctest args...
   local preset=$1
   shift
   step "build: $preset"
-  cmake --preset "$preset" >/dev/null
+  cmake --preset "$preset" -DINCURSA_REQUIRE_BROWSER_TEST=ON >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
   step "test: $preset"
   ctest --preset "$preset" -j "$jobs" "$@"
