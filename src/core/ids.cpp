@@ -1,13 +1,17 @@
 // Id validation and generation (SPEC §2).
+#include <pthread.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <mutex>
+#include <cstring>
 #include <random>
 
+#include "core/random.hpp"
 #include "core/text.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/id.hpp"
+#include "incursa/platform/operations/operation_store.hpp"
 
 namespace incursa::platform::detail {
 
@@ -17,17 +21,82 @@ constexpr bool is_id_char(char c) noexcept {
   return is_ascii_alnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
 }
 
-// Random bits for ids. One generator per thread avoids a lock on the hot path.
-std::uint64_t random_u64() {
-  thread_local std::mt19937_64 engine{[] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }()};
-  return engine();
+// Lowercase hex for every byte value, two characters each.
+constexpr std::array<char, 512> kHexPairs = [] {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::array<char, 512> table{};
+  for (std::size_t i = 0; i < 256; ++i) {
+    table[2 * i] = kHex[i >> 4];
+    table[2 * i + 1] = kHex[i & 0xF];
+  }
+  return table;
+}();
+
+void put_hex(char* out, std::uint64_t value) noexcept {
+  for (int i = 0; i < 8; ++i) {
+    std::memcpy(out + 2 * i, &kHexPairs[2 * ((value >> (56 - 8 * i)) & 0xFF)], 2);
+  }
+}
+
+std::uint64_t splitmix64(std::uint64_t& x) noexcept {
+  std::uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+
+// Per-thread generator state. Trivially initialised, so reaching it costs no
+// guard check; seeded on first use.
+thread_local std::uint64_t t_state[4];
+thread_local bool t_seeded = false;
+
+// A forked child inherits its parent's generator state and would draw the same
+// "random" bits -- the same ids and event keys -- as the parent. Every fork bumps
+// this generation in the child, and a thread whose seed predates it reseeds.
+std::atomic<std::uint32_t> g_fork_generation{0};
+thread_local std::uint32_t t_generation = 0;
+
+void on_fork_in_child() noexcept { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+[[maybe_unused]] const int g_atfork_registered = pthread_atfork(nullptr, nullptr, on_fork_in_child);
+
+void seed_this_thread() {
+  std::random_device device;
+  std::uint64_t x = (std::uint64_t{device()} << 32) | device();
+  x ^= (std::uint64_t{device()} << 32) | device();
+  for (std::uint64_t& word : t_state) word = splitmix64(x);  // never all zero
+  t_seeded = true;
+  t_generation = g_fork_generation.load(std::memory_order_relaxed);
 }
 
 }  // namespace
+
+std::uint64_t random_u64() noexcept {
+  if (!t_seeded || t_generation != g_fork_generation.load(std::memory_order_relaxed)) [[unlikely]] {
+    try {
+      seed_this_thread();
+    } catch (...) {
+      // No entropy source: fall back to the clock and the state's address.
+      std::uint64_t x =
+          static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+          reinterpret_cast<std::uintptr_t>(&t_state);
+      for (std::uint64_t& word : t_state) word = splitmix64(x);
+      t_seeded = true;
+      t_generation = g_fork_generation.load(std::memory_order_relaxed);
+    }
+  }
+  // xoshiro256** (Blackman and Vigna).
+  const std::uint64_t result = rotl(t_state[1] * 5, 7) * 9;
+  const std::uint64_t t = t_state[1] << 17;
+  t_state[2] ^= t_state[0];
+  t_state[3] ^= t_state[1];
+  t_state[1] ^= t_state[2];
+  t_state[0] ^= t_state[3];
+  t_state[2] ^= t;
+  t_state[3] = rotl(t_state[3], 45);
+  return result;
+}
 
 std::string validate_id(std::string_view text, std::string_view field) {
   const std::string_view id = trim(text);
@@ -72,13 +141,25 @@ std::string generate_id(Timestamp at) {
   const std::uint64_t high = ((next >> 12) << 16) | (0x7ULL << 12) | (next & 0xFFF);
   const std::uint64_t low = (random_u64() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
 
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out(32, '0');
-  for (int i = 0; i < 16; ++i) {
-    out[static_cast<std::size_t>(i)] = kHex[(high >> (60 - 4 * i)) & 0xF];
-    out[static_cast<std::size_t>(16 + i)] = kHex[(low >> (60 - 4 * i)) & 0xF];
-  }
+  put_hex(out.data(), high);
+  put_hex(out.data() + 16, low);
   return out;
 }
 
 }  // namespace incursa::platform::detail
+
+namespace incursa::platform {
+
+std::string new_event_key() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::uint64_t a = detail::random_u64();
+  std::uint64_t b = detail::random_u64();
+  char key[14];
+  for (int i = 0; i < 10; ++i, a >>= 6) key[i] = kAlphabet[a & 63];
+  for (int i = 10; i < 14; ++i, b >>= 6) key[i] = kAlphabet[b & 63];
+  return std::string(key, sizeof key);
+}
+
+}  // namespace incursa::platform

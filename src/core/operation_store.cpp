@@ -4,25 +4,33 @@
 
 namespace incursa::platform {
 
-NewEvent status_change_event(OperationStatus from, const TransitionRequest& request) {
+NewEvent status_change_event(OperationStatus from, OperationStatus to, Timestamp at,
+                             const std::optional<std::string>& message, std::string key) {
   const std::string_view from_text = to_string(from);
-  const std::string_view to_text = to_string(request.changes.status.value_or(from));
+  const std::string_view to_text = to_string(to);
   // Built by hand: this runs on every status change, and a JSON library costs
   // several times the rest of the write. Status words need no escaping.
-  std::string data = R"({"from":")";
-  data.append(from_text).append(R"(","to":")").append(to_text).append("\"");
-  if (request.changes.message) {
+  NewEvent event;
+  event.occurred_at = at;
+  event.kind = event_kinds::kStatus;
+  std::string& text = event.message.emplace();
+  text.reserve(from_text.size() + 4 + to_text.size());
+  text.append(from_text).append(" -> ").append(to_text);
+  std::string& data = event.data_json.emplace();
+  data.reserve(32 + from_text.size() + to_text.size() + (message ? message->size() + 16 : 0));
+  data.append(R"({"from":")").append(from_text).append(R"(","to":")").append(to_text).append("\"");
+  if (message) {
     data.append(R"(,"message":)");
-    detail::append_json_string(data, *request.changes.message);
+    detail::append_json_string(data, *message);
   }
   data.append("}");
-  NewEvent event;
-  event.occurred_at = request.at;
-  event.kind = event_kinds::kStatus;
-  event.message = std::string(from_text).append(" -> ").append(to_text);
-  event.data_json = std::move(data);
-  event.key = request.status_event_key;
+  event.key = std::move(key);
   return event;
+}
+
+NewEvent status_change_event(OperationStatus from, const TransitionRequest& request) {
+  return status_change_event(from, request.changes.status.value_or(from), request.at,
+                             request.changes.message, request.status_event_key);
 }
 
 NewEvent created_event(Timestamp at, std::string key) {
@@ -39,14 +47,11 @@ NewEvent created_event(Timestamp at, std::string key) {
 
 namespace incursa::platform {
 
-std::vector<NewEvent> apply_changes(OperationSnapshot& snapshot, const TransitionRequest& request) {
+OperationStatus apply_snapshot_changes(OperationSnapshot& snapshot,
+                                       const TransitionRequest& request) {
   const SnapshotChanges& c = request.changes;
-  std::vector<NewEvent> events;
-  events.reserve(request.events.size() + 1);
-  if (c.status && *c.status != snapshot.status) {
-    events.push_back(status_change_event(snapshot.status, request));
-    snapshot.status = *c.status;
-  }
+  const OperationStatus before = snapshot.status;
+  if (c.status) snapshot.status = *c.status;
   if (c.percent) snapshot.percent = c.percent;
   if (c.message) snapshot.message = c.message;
   if (c.progress) snapshot.progress = c.progress;
@@ -60,6 +65,14 @@ std::vector<NewEvent> apply_changes(OperationSnapshot& snapshot, const Transitio
   if (c.increment_stall_count) ++snapshot.stall_count;
   snapshot.updated_at = request.at;
   ++snapshot.version;
+  return before;
+}
+
+std::vector<NewEvent> apply_changes(OperationSnapshot& snapshot, const TransitionRequest& request) {
+  std::vector<NewEvent> events;
+  events.reserve(request.events.size() + 1);
+  const OperationStatus before = apply_snapshot_changes(snapshot, request);
+  if (snapshot.status != before) events.push_back(status_change_event(before, request));
   events.insert(events.end(), request.events.begin(), request.events.end());
   return events;
 }
@@ -82,6 +95,17 @@ namespace {
   throw StoreError(std::string(store.kind()) + " store does not support " + what, false);
 }
 }  // namespace
+
+void OperationStore::transition_into(TransitionRequest& request, TransitionOutput& out) {
+  if (request.status_event_key.empty()) request.status_event_key = new_event_key();
+  TransitionResult result = transition(request);
+  out.outcome = result.outcome;
+  if (!result.snapshot) return;
+  out.status = result.snapshot->status;
+  if (out.snapshot) *out.snapshot = std::move(*result.snapshot);
+  if (out.last_event && !result.appended.empty())
+    *out.last_event = std::move(result.appended.back());
+}
 
 std::vector<OperationSnapshot> OperationStore::list(const ListRequest&) {
   unsupported(*this, "list");

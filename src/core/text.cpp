@@ -1,11 +1,34 @@
 #include "core/text.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace incursa::platform::detail {
 
+namespace {
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t word;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+}  // namespace
+
+bool is_printable_ascii(std::string_view s) noexcept {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c > 0x7E) return false;
+  }
+  return true;
+}
+
 bool is_valid_utf8(std::string_view s) noexcept {
+  // All ASCII, the usual case: eight bytes at a time, then the tail at once.
   std::size_t i = 0;
+  while (i + 8 <= s.size() && (load8(s.data() + i) & kHighBits) == 0) i += 8;
+  unsigned tail = 0;
+  for (std::size_t k = i; k < s.size(); ++k) tail |= static_cast<unsigned char>(s[k]);
+  if (tail < 0x80) return true;
   while (i < s.size()) {
     const auto c = static_cast<std::uint8_t>(s[i]);
     std::size_t len = 0;
@@ -144,5 +167,159 @@ bool json_depth_within(std::string_view json, std::size_t max_depth) noexcept {
   }
   return true;
 }
+
+namespace {
+
+class PlainJsonScanner {
+ public:
+  explicit PlainJsonScanner(std::string_view json) noexcept
+      : p_(json.data()), end_(json.data() + json.size()) {}
+
+  bool valid() noexcept {
+    for (;;) {
+      if (!value()) return false;
+      // After a value: close containers, or move to the next element.
+      for (;;) {
+        skip_blanks();
+        if (depth_ == 0) return p_ == end_;
+        if (p_ == end_) return false;
+        const bool in_object = (open_objects_ & 1) != 0;
+        if (*p_ == ',') {
+          ++p_;
+          if (in_object && !member_key()) return false;
+          break;  // the next value
+        }
+        if (*p_ != (in_object ? '}' : ']')) return false;
+        ++p_;
+        close();
+      }
+    }
+  }
+
+ private:
+  // Reads one value; for an array or object, only its opening (and its first key).
+  // An empty container is read whole.
+  bool value() noexcept {
+    skip_blanks();
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{':
+      case '[': {
+        const bool object = *p_ == '{';
+        if (depth_ == kMaxJsonDepth) return false;
+        ++p_;
+        ++depth_;
+        open_objects_ = (open_objects_ << 1) | (object ? 1U : 0U);
+        skip_blanks();
+        if (p_ == end_) return false;
+        if (*p_ == (object ? '}' : ']')) {
+          ++p_;
+          close();
+          return true;
+        }
+        if (object && !member_key()) return false;
+        return value();  // the first element; bounded by the depth limit
+      }
+      case '"':
+        return string();
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
+      default:
+        return number();
+    }
+  }
+
+  void close() noexcept {
+    --depth_;
+    open_objects_ >>= 1;
+  }
+
+  bool member_key() noexcept {
+    skip_blanks();
+    if (p_ == end_ || *p_ != '"' || !string()) return false;
+    skip_blanks();
+    if (p_ == end_ || *p_ != ':') return false;
+    ++p_;
+    return true;
+  }
+
+  bool string() noexcept {
+    for (++p_; p_ != end_; ++p_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        ++p_;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x80) return false;  // control: invalid; non-ASCII: not plain
+      if (c == '\\') {
+        if (++p_ == end_) return false;
+        switch (*p_) {
+          case '"':
+          case '\\':
+          case '/':
+          case 'b':
+          case 'f':
+          case 'n':
+          case 'r':
+          case 't':
+            break;
+          default:
+            return false;  // \u (surrogate pairs) is not plain
+        }
+      }
+    }
+    return false;
+  }
+
+  bool literal(std::string_view word) noexcept {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  // -?(0|[1-9][0-9]*)(.[0-9]+)? with at most 15 digits: always a finite double.
+  bool number() noexcept {
+    if (*p_ == '-') ++p_;
+    std::size_t digits = 0;
+    if (p_ == end_ || !is_ascii_digit(*p_)) return false;
+    if (*p_ == '0') {
+      ++p_;
+      ++digits;
+    } else {
+      for (; p_ != end_ && is_ascii_digit(*p_); ++p_) ++digits;
+    }
+    if (p_ != end_ && *p_ == '.') {
+      ++p_;
+      std::size_t fraction = 0;
+      for (; p_ != end_ && is_ascii_digit(*p_); ++p_) ++fraction;
+      if (fraction == 0) return false;
+      digits += fraction;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) return false;  // not plain
+    return digits <= 15;
+  }
+
+  void skip_blanks() noexcept {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+
+  const char* p_;
+  const char* end_;
+  std::size_t depth_ = 0;
+  std::uint64_t open_objects_ = 0;  // one bit per open container, 1 = object
+};
+
+static_assert(kMaxJsonDepth <= 64, "PlainJsonScanner keeps one bit per level in 64 bits");
+
+}  // namespace
+
+bool is_plain_valid_json(std::string_view json) noexcept { return PlainJsonScanner(json).valid(); }
 
 }  // namespace incursa::platform::detail

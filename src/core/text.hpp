@@ -24,6 +24,10 @@ constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_ascii_alnum(char c) noexcept { return is_ascii_alpha(c) || is_ascii_digit(c); }
 constexpr bool is_lower_hex(char c) noexcept { return is_ascii_digit(c) || (c >= 'a' && c <= 'f'); }
 
+// True if every byte of `s` is printable ASCII (0x20-0x7E): then it is valid
+// UTF-8, has no control character, and has as many characters as bytes.
+bool is_printable_ascii(std::string_view s) noexcept;
+
 // True if `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view s) noexcept;
 
@@ -47,6 +51,13 @@ inline constexpr std::size_t kMaxJsonDepth = 64;
 // True if no array or object in `json` nests deeper than `max_depth` (strings
 // are skipped, so brackets inside them do not count). Does not check validity.
 bool json_depth_within(std::string_view json, std::size_t max_depth = kMaxJsonDepth) noexcept;
+
+// A fast scan for the plain cases of JSON: true only if `json` is certainly
+// valid JSON (RFC 8259, as nlohmann::json::accept judges it) nesting at most
+// kMaxJsonDepth levels. It handles ASCII text without \u escapes and numbers of
+// at most 15 digits without an exponent; for anything else, and for anything
+// invalid, it returns false, meaning "not sure: ask the full parser".
+bool is_plain_valid_json(std::string_view json) noexcept;
 
 // Appends `text` (valid UTF-8) to `out` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);

@@ -1,5 +1,7 @@
 #include "incursa/platform/operations/tracker.hpp"
 
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "core/text.hpp"
@@ -20,7 +22,76 @@ NotFoundError not_found(const OperationId& id) {
   return NotFoundError("operation " + id.value() + " not found");
 }
 
-std::string new_key(Timestamp at) { return OperationId::generate(at).value(); }
+// One TransitionRequest per thread, reused call after call: assigning an id to
+// it reuses the buffer the last id left, where a fresh request would allocate.
+// A nested call on the same thread (a store or scrubber that calls a Tracker)
+// finds it busy and uses a request of its own.
+struct SpareRequest {
+  TransitionRequest request;
+  bool busy = false;
+};
+
+// The pointer is trivially initialised, so reaching it costs no guard check; the
+// owner frees the spare when the thread ends, after which calls made from other
+// thread-exit code fall back to a request of their own.
+thread_local SpareRequest* t_spare = nullptr;
+thread_local bool t_spare_gone = false;
+
+struct SpareOwner {
+  std::unique_ptr<SpareRequest> spare = std::make_unique<SpareRequest>();
+  ~SpareOwner() {
+    t_spare = nullptr;
+    t_spare_gone = true;
+  }
+};
+
+SpareRequest* this_thread_spare() {
+  if (t_spare != nullptr || t_spare_gone) [[likely]]
+    return t_spare;
+  thread_local SpareOwner owner;
+  t_spare = owner.spare.get();
+  return t_spare;
+}
+
+// Back to a blank request, keeping the id's buffer and the events' capacity.
+// Resets every member (operation_store.hpp asks whoever adds one to add it here).
+void recycle(TransitionRequest& r) {
+  r.allowed_from = {};
+  r.only_if_stale.reset();
+  r.at = {};
+  r.changes = SnapshotChanges{};
+  r.status_event_key.clear();
+  r.events.clear();
+  // r.id keeps its buffer: every call assigns an id.
+}
+
+class RequestLease {
+ public:
+  RequestLease() {
+    SpareRequest* spare = this_thread_spare();
+    if (spare != nullptr && !spare->busy) {
+      spare->busy = true;
+      spare_ = spare;
+      request_ = &spare->request;
+    } else {
+      request_ = &own_.emplace();
+    }
+  }
+  ~RequestLease() {
+    if (spare_ == nullptr) return;
+    recycle(spare_->request);
+    spare_->busy = false;
+  }
+  RequestLease(const RequestLease&) = delete;
+  RequestLease& operator=(const RequestLease&) = delete;
+
+  TransitionRequest& operator*() const noexcept { return *request_; }
+
+ private:
+  SpareRequest* spare_ = nullptr;
+  TransitionRequest* request_ = nullptr;
+  std::optional<TransitionRequest> own_;
+};
 
 }  // namespace
 
@@ -68,7 +139,7 @@ OperationSnapshot Tracker::start(std::string_view name, const StartOptions& opti
   op.tags = options.tags;
   op.version = 1;
 
-  InsertResult result = store_->insert(op, created_event(at, new_key(at)));
+  InsertResult result = store_->insert(op, created_event(at, new_event_key()));
   if (!result.created && result.snapshot.name != op.name) {
     throw ConflictError("operation " + op.id.value() + " already exists with name " +
                         result.snapshot.name);
@@ -76,70 +147,84 @@ OperationSnapshot Tracker::start(std::string_view name, const StartOptions& opti
   return std::move(result.snapshot);
 }
 
-TransitionResult Tracker::execute(OperationAction action, TransitionRequest request,
-                                  std::optional<OperationStatus> requested) {
+void Tracker::execute(OperationAction action, TransitionRequest& request, TransitionOutput& out,
+                      std::optional<OperationStatus> requested) {
   const TransitionRule& rule = kTransitionRules[static_cast<std::size_t>(action)];
   request.allowed_from = rule.applies_from;
   request.changes.status = rule.target_is_requested ? requested : rule.target;
   // One fresh key per call: a status event shares its call's event key, suffixed.
-  request.status_event_key =
-      request.events.empty() ? new_key(request.at) : request.events.front().key + "s";
+  // Without events the store makes a key only if it writes a status event.
+  if (!request.events.empty()) {
+    request.status_event_key.assign(request.events.front().key).push_back('s');
+  }
 
-  TransitionResult result = store_->transition(request);
-  switch (result.outcome) {
+  // Rejected needs the status as found; a no-op hands back the snapshot as found.
+  store_->transition_into(request, out);
+  switch (out.outcome) {
     case TransitionOutcome::Applied:
     case TransitionOutcome::NotStale:
-      return result;
+      return;
     case TransitionOutcome::NotFound:
       throw not_found(request.id);
     case TransitionOutcome::Rejected:
       break;
   }
-  const OperationStatus current = result.snapshot->status;
-  if (resolve_transition(action, current, requested).effect == TransitionEffect::NoOp) {
-    return result;
-  }
-  throw InvalidTransitionError(current, to_string(action));
+  if (resolve_transition(action, out.status, requested).effect == TransitionEffect::NoOp) return;
+  throw InvalidTransitionError(out.status, to_string(action));
 }
 
 OperationSnapshot Tracker::update_progress(const OperationId& id, const ProgressUpdate& update) {
   require_id(id);
   validation::percent(update.percent);
   validation::progress(update.progress);
-  TransitionRequest request;
+  RequestLease lease;
+  TransitionRequest& request = *lease;
   request.changes.message = scrub_message(validation::message(update.message));
   request.changes.percent = update.percent;
   request.changes.progress = update.progress;
   request.changes.mark_progress = true;
   request.id = id;
   request.at = now();
-  return *execute(OperationAction::UpdateProgress, std::move(request)).snapshot;
+  OperationSnapshot snapshot;
+  TransitionOutput out;
+  out.snapshot = &snapshot;
+  execute(OperationAction::UpdateProgress, request, out);
+  return snapshot;
 }
 
 OperationSnapshot Tracker::heartbeat(const OperationId& id) {
   require_id(id);
-  TransitionRequest request;
+  RequestLease lease;
+  TransitionRequest& request = *lease;
   request.id = id;
   request.at = now();
-  return *execute(OperationAction::Heartbeat, std::move(request)).snapshot;
+  OperationSnapshot snapshot;
+  TransitionOutput out;
+  out.snapshot = &snapshot;
+  execute(OperationAction::Heartbeat, request, out);
+  return snapshot;
 }
 
 OperationEvent Tracker::add_event(const OperationId& id, std::string_view kind,
                                   std::optional<std::string_view> message,
                                   std::optional<std::string_view> data_json) {
   require_id(id);
-  TransitionRequest request;
+  RequestLease lease;
+  TransitionRequest& request = *lease;
   request.id = id;
   request.at = now();
-  NewEvent event;
+  NewEvent& event = request.events.emplace_back();
   event.kind = validation::event_kind(kind);
   event.message = scrub_message(validation::message(message));
   event.data_json = scrub_data(validation::data_json(data_json));
   event.occurred_at = request.at;
-  event.key = new_key(request.at);
-  request.events.push_back(std::move(event));
-  TransitionResult result = execute(OperationAction::AddEvent, std::move(request));
-  return std::move(result.appended.back());
+  event.key = new_event_key();
+  OperationEvent written;
+  TransitionOutput out;
+  out.last_event = &written;
+  // An event may be added in any status, so the write always applies.
+  execute(OperationAction::AddEvent, request, out);
+  return written;
 }
 
 OperationSnapshot Tracker::complete(const OperationId& id, OperationStatus status,
@@ -148,29 +233,38 @@ OperationSnapshot Tracker::complete(const OperationId& id, OperationStatus statu
   if (!is_terminal(status)) {
     throw ValidationError("status", "must be a terminal status: Succeeded, Failed or Canceled");
   }
-  TransitionRequest request;
+  RequestLease lease;
+  TransitionRequest& request = *lease;
   request.changes.message = scrub_message(validation::message(message));
   request.changes.mark_completed = true;
   request.id = id;
   request.at = now();
-  return *execute(OperationAction::Complete, std::move(request), status).snapshot;
+  OperationSnapshot snapshot;
+  TransitionOutput out;
+  out.snapshot = &snapshot;
+  execute(OperationAction::Complete, request, out, status);
+  return snapshot;
 }
 
 OperationSnapshot Tracker::request_cancel(const OperationId& id,
                                           std::optional<std::string_view> reason) {
   require_id(id);
-  TransitionRequest request;
+  RequestLease lease;
+  TransitionRequest& request = *lease;
   request.changes.cancel_reason = scrub_message(validation::message(reason, "reason"));
   request.changes.request_cancel = true;
   request.id = id;
   request.at = now();
-  NewEvent event;
+  NewEvent& event = request.events.emplace_back();
   event.occurred_at = request.at;
   event.kind = event_kinds::kCancelRequested;
   event.message = request.changes.cancel_reason;
-  event.key = new_key(request.at);
-  request.events.push_back(std::move(event));
-  return *execute(OperationAction::RequestCancel, std::move(request)).snapshot;
+  event.key = new_event_key();
+  OperationSnapshot snapshot;
+  TransitionOutput out;
+  out.snapshot = &snapshot;
+  execute(OperationAction::RequestCancel, request, out);
+  return snapshot;
 }
 
 std::optional<OperationSnapshot> Tracker::get_snapshot(const OperationId& id) {
@@ -206,23 +300,27 @@ std::vector<OperationSnapshot> Tracker::find_stalled(const StallQuery& query) {
 
 bool Tracker::mark_stalled(const OperationId& id) {
   require_id(id);
-  TransitionRequest request;
+  RequestLease lease;
+  TransitionRequest& request = *lease;
   request.changes.increment_stall_count = true;
   request.id = id;
   request.at = now();
-  return execute(OperationAction::MarkStalled, std::move(request)).outcome ==
-         TransitionOutcome::Applied;
+  TransitionOutput out;
+  execute(OperationAction::MarkStalled, request, out);
+  return out.outcome == TransitionOutcome::Applied;
 }
 
 bool Tracker::mark_stalled(const OperationId& id, const StaleCondition& still_stale) {
   require_id(id);
-  TransitionRequest request;
+  RequestLease lease;
+  TransitionRequest& request = *lease;
   request.changes.increment_stall_count = true;
   request.only_if_stale = still_stale;
   request.id = id;
   request.at = now();
-  return execute(OperationAction::MarkStalled, std::move(request)).outcome ==
-         TransitionOutcome::Applied;
+  TransitionOutput out;
+  execute(OperationAction::MarkStalled, request, out);
+  return out.outcome == TransitionOutcome::Applied;
 }
 
 }  // namespace incursa::platform

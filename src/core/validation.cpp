@@ -88,9 +88,12 @@ std::optional<std::string> message(std::optional<std::string_view> text, std::st
 std::string event_kind(std::string_view kind) {
   const std::string_view trimmed = detail::trim(kind);
   if (trimmed.empty()) fail("kind", "is required");
-  if (!detail::is_valid_utf8(trimmed)) fail("kind", "must be valid UTF-8");
-  if (detail::has_control_char(trimmed)) fail("kind", "must not contain control characters");
-  if (utf8_length(trimmed) > limits::kMaxEventKindLength) {
+  const bool plain = detail::is_printable_ascii(trimmed);  // the usual case: one pass
+  if (!plain && !detail::is_valid_utf8(trimmed)) fail("kind", "must be valid UTF-8");
+  if (!plain && detail::has_control_char(trimmed)) {
+    fail("kind", "must not contain control characters");
+  }
+  if ((plain ? trimmed.size() : utf8_length(trimmed)) > limits::kMaxEventKindLength) {
     fail("kind", "must be at most 64 characters");
   }
   return std::string(trimmed);
@@ -100,6 +103,9 @@ std::optional<std::string> data_json(std::optional<std::string_view> json, std::
   if (!json) return std::nullopt;
   if (json->size() > limits::kMaxDataJsonBytes) fail(field, "must be at most 65536 bytes");
   if (detail::trim(*json).empty()) return std::nullopt;
+  // Most data is plain JSON that a fast scan can vouch for; the rest, valid or
+  // not, goes to the full parser.
+  if (detail::is_plain_valid_json(*json)) return std::string(*json);
   // accept() stops at an embedded NUL, so a NUL would smuggle trailing bytes past it.
   if (json->find('\0') != std::string_view::npos || !detail::is_valid_utf8(*json) ||
       !nlohmann::json::accept(*json)) {

@@ -3,6 +3,8 @@
 #
 #   pg_test_server.sh start   STATE_DIR   initdb + start on a free port; writes STATE_DIR/uri
 #   pg_test_server.sh restart STATE_DIR   pg_ctl restart -m fast (the restart test uses it)
+#   pg_test_server.sh halt STATE_DIR      pg_ctl stop -m fast, keeping the data (tests/faults)
+#   pg_test_server.sh resume STATE_DIR    pg_ctl start -w after a halt
 #   pg_test_server.sh stop    STATE_DIR   stops the server and deletes its data directory
 #   pg_test_server.sh status  STATE_DIR   exit 0 if it is running
 #
@@ -21,7 +23,7 @@ set -euo pipefail
 cmd=${1:-}
 state=${2:-}
 if [[ -z $cmd || -z $state ]]; then
-  echo "usage: $0 start|restart|stop|status STATE_DIR" >&2
+  echo "usage: $0 start|restart|halt|resume|stop|status STATE_DIR" >&2
   exit 2
 fi
 mkdir -p "$state"
@@ -179,6 +181,14 @@ EOF
   restart)
     as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 restart -m fast >>"$state/pg_ctl.log" 2>&1 ||
       { tail -n 50 "$log" >&2; banner "restart failed"; exit 1; }
+    ;;
+  halt)
+    as_owner "$bin/pg_ctl" -D "$data" -w -t 60 stop -m fast >>"$state/pg_ctl.log" 2>&1 ||
+      { tail -n 50 "$log" >&2; banner "halt failed"; exit 1; }
+    ;;
+  resume)
+    as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >>"$state/pg_ctl.log" 2>&1 ||
+      { tail -n 50 "$log" >&2; banner "resume failed"; exit 1; }
     ;;
   stop)
     if running; then

@@ -232,6 +232,54 @@ void Child::kill_hard() {
   if (!reaped_ && pid_ > 0) ::kill(pid_, SIGKILL);
 }
 
+OperationSnapshot new_operation(const std::string& id, const std::string& name, Timestamp at) {
+  OperationSnapshot op;
+  op.id = OperationId::parse(id);
+  op.name = name;
+  op.status = OperationStatus::Pending;
+  op.started_at = op.updated_at = op.last_progress_at = at;
+  op.version = 1;
+  return op;
+}
+
+TransitionRequest progress_request(const std::string& id, Timestamp at, double percent,
+                                   const std::string& status_key) {
+  TransitionRequest r;
+  r.id = OperationId::parse(id);
+  r.allowed_from = StatusSet{OperationStatus::Pending, OperationStatus::Running};
+  r.at = at;
+  r.changes.status = OperationStatus::Running;
+  r.changes.percent = percent;
+  r.changes.mark_progress = true;
+  r.status_event_key = status_key;
+  return r;
+}
+
+TransitionRequest event_request(const std::string& id, Timestamp at, const std::string& key) {
+  TransitionRequest r;
+  r.id = OperationId::parse(id);
+  r.allowed_from = StatusSet{OperationStatus::Pending, OperationStatus::Running};
+  r.at = at;
+  NewEvent e;
+  e.occurred_at = at;
+  e.kind = "note";
+  e.message = "event " + key;
+  e.key = key;
+  r.events.push_back(std::move(e));
+  return r;
+}
+
+TransitionRequest complete_request(const std::string& id, Timestamp at, const std::string& key) {
+  TransitionRequest r;
+  r.id = OperationId::parse(id);
+  r.allowed_from = StatusSet{OperationStatus::Pending, OperationStatus::Running};
+  r.at = at;
+  r.changes.status = OperationStatus::Succeeded;
+  r.changes.mark_completed = true;
+  r.status_event_key = key;
+  return r;
+}
+
 int run_server_script(const std::string& command) {
   const std::string dir = server_state_dir();
   if (dir.empty()) throw std::runtime_error("INCURSA_PG_STATE_DIR is not set");

@@ -101,7 +101,21 @@ class Child {
   bool reaped_ = false;
 };
 
-// Runs the fixture script (`restart`, …) on the fixture's server; returns its exit code.
+// Store calls made by hand, with caller-chosen ids and event keys, so that a
+// test can repeat a call exactly (the Tracker makes a fresh key per call).
+// A new Pending operation `id` (version 1) and its created event keyed `key`.
+OperationSnapshot new_operation(const std::string& id, const std::string& name, Timestamp at);
+// Pending|Running -> Running with `percent`; a status event keyed `status_key`
+// when it starts the operation.
+TransitionRequest progress_request(const std::string& id, Timestamp at, double percent,
+                                   const std::string& status_key);
+// Appends one "note" event keyed `key` (Pending or Running).
+TransitionRequest event_request(const std::string& id, Timestamp at, const std::string& key);
+// Pending|Running -> Succeeded, the status event keyed `key`.
+TransitionRequest complete_request(const std::string& id, Timestamp at, const std::string& key);
+
+// Runs the fixture script (`restart`, `halt`, `resume`, …) on the fixture's
+// server; returns its exit code.
 int run_server_script(const std::string& command);
 
 std::vector<std::string> split(const std::string& text, char separator);

@@ -103,12 +103,17 @@ TEST(PgUri, StoreParametersAreTakenOutAndTheRestGoesToLibpq) {
   EXPECT_EQ(parse_store_uri("postgres://h/db").conninfo, "postgres://h/db");
   EXPECT_EQ(parse_store_uri("postgres://h/db").schema, "incursa_platform");
   EXPECT_EQ(parse_store_uri("postgres://h/db?schema=a_b").conninfo, "postgres://h/db");
+  EXPECT_EQ(parse_store_uri("postgres://h/db").max_write_batches, 8U);
+  EXPECT_EQ(parse_store_uri("postgres://h/db?write_batches=0").max_write_batches, 0U);
+  EXPECT_EQ(parse_store_uri("postgres://h/db?write_batches=2").max_write_batches, 2U);
+  EXPECT_EQ(parse_store_uri("postgres://h/db?write_batches=2").conninfo, "postgres://h/db");
 }
 
 TEST(PgUri, BadUrisAreValidationErrorsThatNeverShowThePassword) {
   for (const char* bad :
        {"mysql://h/db", "postgresql:/h", "postgresql://h/db?pool_size=0",
         "postgresql://h/db?pool_size=x", "postgresql://h/db?use_database_clock=maybe",
+        "postgresql://h/db?write_batches=-1",
         "postgresql://u:hunter2secret@h/db?no_such_libpq_option=1",
         "postgresql://u:hunter2secret@h/db?sslmode=%zz"}) {
     try {

@@ -2,6 +2,8 @@
 #include "incursa/platform/id.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/operation_store.hpp"
 
 namespace incursa::platform {
 namespace {
@@ -231,6 +234,34 @@ TEST(IdHash, WorksInUnorderedSet) {
   std::unordered_set<CorrelationId> corr;
   for (int i = 0; i < 100; ++i) corr.insert(CorrelationId::generate());
   EXPECT_EQ(corr.size(), 100u);
+}
+
+// A forked child inherits its parent's generator state; it must not go on to
+// draw the same ids and event keys as the parent.
+TEST(IdGeneration, AForkedChildDoesNotRepeatItsParentsIdsOrKeys) {
+  const auto at = std::chrono::system_clock::now();
+  (void)OperationId::generate(at);  // the parent's generator is seeded before the fork
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string line = OperationId::generate(at).str() + " " + new_event_key() + "\n";
+    const auto written = ::write(fds[1], line.data(), line.size());
+    ::_exit(written == static_cast<ssize_t>(line.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  const std::string mine = OperationId::generate(at).str() + " " + new_event_key() + "\n";
+  std::string theirs;
+  char buffer[128];
+  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) theirs.append(buffer, n);
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(theirs.size(), mine.size());
+  EXPECT_NE(theirs.substr(16, 16), mine.substr(16, 16)) << "the ids' random halves repeat";
+  EXPECT_NE(theirs.substr(33), mine.substr(33)) << "the event keys repeat";
 }
 
 }  // namespace

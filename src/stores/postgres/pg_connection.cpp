@@ -103,7 +103,8 @@ bool Connection::usable() {
 }
 
 bool Connection::reusable() const noexcept {
-  return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE &&
+         PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
 }
 
 PgFailure Connection::lost(bool sent) const {
@@ -151,21 +152,26 @@ Result Connection::collect(bool sent) {
   return first;
 }
 
-Result Connection::run(const Statement& statement, const Params& params) {
-  if (!prepared_.contains(statement.name)) {
-    if (PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) == 0) {
-      throw PgError(lost(false));
-    }
-    (void)collect(false);  // preparing writes nothing, so a failure here is never ambiguous
-    prepared_.insert(statement.name);
+void Connection::prepare(const Statement& statement) {
+  if (prepared_.contains(statement.name)) return;
+  if (PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) == 0) {
+    throw PgError(lost(false));
   }
+  (void)collect(false);  // preparing writes nothing, so a failure here is never ambiguous
+  prepared_.insert(statement.name);
+}
+
+bool Connection::send_prepared(const Statement& statement, const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  if (PQsendQueryPrepared(conn_, statement.name.c_str(), static_cast<int>(values.size()),
-                          values.data(), nullptr, nullptr, 0) == 0) {
-    throw PgError(lost(false));
-  }
+  return PQsendQueryPrepared(conn_, statement.name.c_str(), static_cast<int>(values.size()),
+                             values.data(), nullptr, nullptr, 0) != 0;
+}
+
+Result Connection::run(const Statement& statement, const Params& params) {
+  prepare(statement);
+  if (!send_prepared(statement, params)) throw PgError(lost(false));
   return collect(true);
 }
 

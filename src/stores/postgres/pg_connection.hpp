@@ -76,6 +76,7 @@ class Result {
     return result_ ? std::atoll(PQcmdTuples(result_.get())) : 0;
   }
   explicit operator bool() const noexcept { return static_cast<bool>(result_); }
+  const PGresult* get() const noexcept { return result_.get(); }
 
  private:
   std::unique_ptr<PGresult, void (*)(PGresult*)> result_{nullptr, &PQclear};
@@ -108,6 +109,12 @@ class Connection {
 
   // Runs a prepared statement, preparing it here first if needed. Throws PgError.
   Result run(const Statement& statement, const Params& params);
+  // Prepares `statement` here unless it already is (one round trip the first
+  // time). Outside pipeline mode only. Throws PgError (never maybe_applied).
+  void prepare(const Statement& statement);
+  // Queues an execution of a statement prepare() has prepared, for pipeline mode:
+  // returns false if libpq could not queue it (the connection is broken).
+  bool send_prepared(const Statement& statement, const Params& params);
   // Runs SQL with parameters, unprepared (one-off statements: migrations, tests).
   Result run(const std::string& sql, const Params& params = {});
   // Runs one or more ;-separated statements without parameters.
@@ -116,16 +123,21 @@ class Connection {
   // True if the connection can take a call: open, outside a transaction, and the
   // server has not closed it while it sat idle (a non-blocking read finds out).
   bool usable();
-  // True if it is fit to go back to the pool after a call.
+  // True if it is fit to go back to the pool after a call (open, idle, out of
+  // pipeline mode).
   bool reusable() const noexcept;
 
   PGconn* handle() const noexcept { return conn_; }
 
+  // The failure a server error result stands for; `sent`: the request reached
+  // the server (so a lost connection leaves its outcome open).
+  PgFailure failure_of(const PGresult* result, bool sent) const;
+  // The failure of a connection that broke.
+  PgFailure lost(bool sent) const;
+
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Result collect(bool sent);
-  PgFailure failure_of(const PGresult* result, bool sent) const;
-  PgFailure lost(bool sent) const;
 
   PGconn* conn_;
   std::unordered_set<std::string> prepared_;

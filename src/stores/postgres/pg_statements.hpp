@@ -1,8 +1,8 @@
 // The store's SQL and its parameters: each call is encoded into one Statement +
 // Params, runs in one round trip, and its Result is decoded. Keeping the three
-// steps apart is the seam for the performance work: a batcher can queue the
+// steps apart is what lets the group-commit batcher (pg_batch.hpp) queue the
 // encoded calls of concurrent callers and send them down one connection in
-// pipeline mode, because every call is a self-contained autocommit statement.
+// pipeline mode: every call is a self-contained statement.
 //
 // Pure functions of their inputs; thread-safe. Decoders throw PgError on rows
 // the server would never send.

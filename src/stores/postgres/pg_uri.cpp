@@ -121,6 +121,8 @@ PostgresStoreOptions parse_store_uri(std::string_view uri) {
         options.schema = value;
       } else if (name == "pool_size") {
         options.pool_size = positive(name, value);
+      } else if (name == "write_batches") {
+        options.max_write_batches = value == "0" ? 0 : positive(name, value);  // 0: no batching
       } else if (name == "statement_timeout_ms") {
         options.statement_timeout = std::chrono::milliseconds(positive(name, value));
       } else if (name == "use_database_clock") {

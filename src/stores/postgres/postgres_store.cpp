@@ -1,10 +1,12 @@
 #include "incursa/platform/stores/postgres_store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <limits>
 
 #include "incursa/platform/error.hpp"
+#include "pg_batch.hpp"
 #include "pg_pool.hpp"
 #include "pg_queries.hpp"
 #include "pg_retry.hpp"
@@ -39,7 +41,10 @@ struct PostgresStore::Impl {
         password(conninfo_password(options.conninfo)),
         statements(quote_identifier(options.schema)),
         pool({options.conninfo, options.statement_timeout, options.connect_timeout},
-             options.pool_size, options.pool_wait_timeout) {
+             options.pool_size, options.pool_wait_timeout),
+        batcher(pool,
+                std::min(options.max_write_batches, std::max<std::size_t>(options.pool_size, 1)),
+                std::clamp<std::size_t>(options.max_batch_size, 1, 64)) {
     for (int bits = 0; bits < 64; ++bits) {
       for (ActivityBasis basis : {ActivityBasis::Activity, ActivityBasis::Progress}) {
         const StatusSet set = StatusSet::from_bits(static_cast<std::uint8_t>(bits));
@@ -53,14 +58,19 @@ struct PostgresStore::Impl {
   // becomes a StoreError naming `what`.
   template <class Fn>
   auto call(const std::string& what, bool idempotent, Fn&& fn) {
+    return call_with(what, idempotent, [&] {
+      Pool::Lease lease = pool.acquire();
+      return fn(*lease);
+    });
+  }
+
+  // The retry loop and the error mapping around `attempt()`. Writes use it
+  // directly with write(): no connection is held while a call waits for its batch.
+  template <class Attempt>
+  auto call_with(const std::string& what, bool idempotent, Attempt&& attempt) {
     try {
-      return with_retry(
-          options.retry, idempotent,
-          [&] {
-            Pool::Lease lease = pool.acquire();
-            return fn(*lease);
-          },
-          [&] { retries.fetch_add(1, std::memory_order_relaxed); });
+      return with_retry(options.retry, idempotent, attempt,
+                        [&] { retries.fetch_add(1, std::memory_order_relaxed); });
     } catch (const PgError& e) {
       const PgFailure& f = e.failure();
       std::string message = "postgresql store: " + what + " failed: " + f.message;
@@ -74,11 +84,22 @@ struct PostgresStore::Impl {
     }
   }
 
+  // One write statement: through the group-commit batcher, or on its own
+  // connection when batching is off. Inside call()'s retry loop.
+  Result write(const Statement& statement, const Params& params, std::string_view order_key) {
+    if (options.max_write_batches == 0) {
+      Pool::Lease lease = pool.acquire();
+      return lease->run(statement, params);
+    }
+    return batcher.run(statement, params, order_key);
+  }
+
   PostgresStoreOptions options;
   std::string password;  // scrubbed from every message
   Statements statements;
   std::array<Statement, kStaleVariants> stale;
   Pool pool;
+  WriteBatcher batcher;
   int version = 0;
   std::atomic<std::uint64_t> retries{0};
 };
@@ -119,35 +140,39 @@ const std::string& PostgresStore::schema() const noexcept { return impl_->option
 
 PostgresStore::Stats PostgresStore::stats() const {
   const Pool::Stats p = impl_->pool.stats();
-  return {p.open, p.opened, p.discarded, impl_->retries.load(std::memory_order_relaxed)};
+  const WriteBatcher::Stats b = impl_->batcher.stats();
+  return {p.open,    p.opened, p.discarded,     impl_->retries.load(std::memory_order_relaxed),
+          b.batches, b.calls,  b.largest_batch, b.queued};
 }
 
 InsertResult PostgresStore::insert(const OperationSnapshot& operation,
                                    const NewEvent& created_event) {
   const Params params = insert_params(operation, created_event, impl_->options.use_database_clock);
   // ON CONFLICT DO NOTHING makes a repeated insert harmless.
-  return impl_->call("insert of operation " + operation.id.value(), true, [&](Connection& c) {
-    return decode_insert(c.run(impl_->statements.insert, params));
+  return impl_->call_with("insert of operation " + operation.id.value(), true, [&] {
+    return decode_insert(impl_->write(impl_->statements.insert, params, operation.id.value()));
   });
 }
 
 TransitionResult PostgresStore::transition(const TransitionRequest& request) {
   const bool db_clock = impl_->options.use_database_clock;
   const Params params = transition_params(request, db_clock);
-  return impl_->call(
-      "transition of operation " + request.id.value(), transition_is_idempotent(request),
-      [&](Connection& c) {
-        DecodedTransition d =
-            decode_transition(c.run(impl_->statements.transition, params), request, db_clock);
-        if (d.replayed) {
-          // An earlier try landed and only its reply was lost: report what it wrote.
-          std::vector<std::optional<std::string>> keys;
-          for (std::string& k : transition_keys(request)) keys.emplace_back(std::move(k));
-          d.result.appended = decode_events(
-              c.run(impl_->statements.events_by_keys, {request.id.value(), text_array(keys)}));
-        }
-        return std::move(d.result);
-      });
+  const std::string what = "transition of operation " + request.id.value();
+  DecodedTransition d = impl_->call_with(what, transition_is_idempotent(request), [&] {
+    return decode_transition(impl_->write(impl_->statements.transition, params, request.id.value()),
+                             request, db_clock);
+  });
+  if (d.replayed) {
+    // An earlier try landed and only its reply was lost: report what it wrote
+    // (a read, after the write committed).
+    std::vector<std::optional<std::string>> keys;
+    for (std::string& k : transition_keys(request)) keys.emplace_back(std::move(k));
+    const Params key_params{request.id.value(), text_array(keys)};
+    d.result.appended = impl_->call(what, true, [&](Connection& c) {
+      return decode_events(c.run(impl_->statements.events_by_keys, key_params));
+    });
+  }
+  return std::move(d.result);
 }
 
 std::optional<OperationSnapshot> PostgresStore::get(const OperationId& id) {

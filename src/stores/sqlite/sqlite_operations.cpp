@@ -237,9 +237,13 @@ InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
   }
   write_event(c, op.id, base + 1, created_event);
 
-  // Read back, so the caller holds exactly what get() will return.
-  auto created = load(c, op.id);
-  return InsertResult{.created = true, .snapshot = std::move(created->snapshot)};
+  // What get() will return, without reading the row back: the times as stored
+  // (whole microseconds) and the correlation as its JSON column decodes.
+  OperationSnapshot created = op;
+  created.started_at = stored(created.started_at);
+  normalize_times(created);
+  if (created.correlation) created.correlation = correlation_from_json(to_json(*op.correlation));
+  return InsertResult{.created = true, .snapshot = std::move(created)};
 }
 
 bool restore_operation(Connection& c, const OperationSnapshot& op,

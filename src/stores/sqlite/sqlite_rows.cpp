@@ -61,7 +61,8 @@ OperationSnapshot read_operation(const Statement& row, std::string_view display_
     }
     if (auto json = row.column_opt_text(12)) s.correlation = correlation_from_json(*json);
     if (auto parent = row.column_opt_text(13)) s.parent_id = OperationId::parse(*parent);
-    if (auto json = row.column_opt_text(14)) s.tags = tags_from_json(*json);
+    // "{}" (no tags, the common case) needs no JSON parser.
+    if (auto json = row.column_opt_text(14); json && *json != "{}") s.tags = tags_from_json(*json);
     s.cancel_requested_at = opt_time(row, 15);
     s.cancel_reason = row.column_opt_text(16);
     s.stall_count = row.column_int(17);

@@ -63,6 +63,8 @@ struct SnapshotChanges {
   bool increment_stall_count = false;
 };
 
+// The Tracker reuses one request per thread: a new member must also be reset in
+// recycle() in src/core/tracker.cpp.
 struct TransitionRequest {
   OperationId id{};
   StatusSet allowed_from{};                     // apply only from these statuses
@@ -86,6 +88,20 @@ struct TransitionResult {
   std::optional<OperationSnapshot> snapshot{};
   // Applied: the events written, the status event (if any) first.
   std::vector<OperationEvent> appended{};
+};
+
+// Where transition_into() puts the parts of a transition's result that its
+// caller wants; a null pointer means "not wanted".
+struct TransitionOutput {
+  // Applied: the snapshot after the write. Rejected / NotStale: as found.
+  OperationSnapshot* snapshot = nullptr;
+  // Applied: the last event written (the last of request.events, else the status
+  // event), if the write appended any; left untouched otherwise.
+  OperationEvent* last_event = nullptr;
+
+  TransitionOutcome outcome = TransitionOutcome::NotFound;
+  // Applied: the status after the write. Rejected / NotStale: the status as found.
+  OperationStatus status = OperationStatus::Pending;
 };
 
 struct InsertResult {
@@ -149,6 +165,15 @@ class OperationStore {
   // request.events, with consecutive sequence numbers.
   virtual TransitionResult transition(const TransitionRequest& request) = 0;
 
+  // The same write as transition(), for callers on the hot path (the Tracker): the
+  // store copies out only the parts of the result `out` asks for, and may move
+  // strings out of `request`, which is left valid but unspecified. An empty
+  // request.status_event_key asks the store to make one with new_event_key(),
+  // only if it writes a status event. The default fills in the key, calls
+  // transition() and copies out what was asked for, so a store that does not
+  // override it behaves exactly as before.
+  virtual void transition_into(TransitionRequest& request, TransitionOutput& out);
+
   virtual std::optional<OperationSnapshot> get(const OperationId& id) = 0;
 
   // Events with sequence > after_sequence, ascending, at most `limit`.
@@ -211,6 +236,17 @@ bool name_matches(const StaleQuery& query, std::string_view name) noexcept;
 // transition's message when it carries one. Shared so that stores agree byte for byte.
 NewEvent status_change_event(OperationStatus from, const TransitionRequest& request);
 
+// The same event for an explicit transition `from` -> `to` at `at`, carrying
+// `message` (the transition's message, if any) in its data.
+NewEvent status_change_event(OperationStatus from, OperationStatus to, Timestamp at,
+                             const std::optional<std::string>& message, std::string key);
+
+// Applies the field changes of `request` to `snapshot` (status, fields,
+// updated_at, version) without building any event; returns the status it had
+// before. apply_changes() is this plus the events.
+OperationStatus apply_snapshot_changes(OperationSnapshot& snapshot,
+                                       const TransitionRequest& request);
+
 // Applies `request` to `snapshot` in memory, for stores that read the record
 // inside their atomic step and write it back (memory, SQLite in one IMMEDIATE
 // transaction). Assumes the preconditions were checked. Sets every changed field,
@@ -220,6 +256,11 @@ std::vector<NewEvent> apply_changes(OperationSnapshot& snapshot, const Transitio
 
 // True if the basis timestamp of `snapshot` is older than `condition.cutoff`.
 bool is_stale(const OperationSnapshot& snapshot, const StaleCondition& condition) noexcept;
+
+// A fresh event idempotency key: 14 characters of [A-Za-z0-9_-] carrying 84
+// random bits. Thread-safe, lock-free, and short enough that the key and the
+// status-event key made from it by appending "s" need no heap allocation.
+std::string new_event_key();
 
 // The event 1 of every operation: kind "status", message "Pending".
 NewEvent created_event(Timestamp at, std::string key);

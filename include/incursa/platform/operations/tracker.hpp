@@ -58,9 +58,10 @@ class Tracker final : public OperationTracker, public OperationWatcher {
 
  private:
   Timestamp now() const;
-  // Runs `request` for `action`; resolves Rejected into a no-op or an error.
-  TransitionResult execute(OperationAction action, TransitionRequest request,
-                           std::optional<OperationStatus> requested = std::nullopt);
+  // Runs `request` for `action` through the store's transition_into(), filling
+  // `out`; resolves Rejected into a no-op or an error. May move from `request`.
+  void execute(OperationAction action, TransitionRequest& request, TransitionOutput& out,
+               std::optional<OperationStatus> requested = std::nullopt);
 
   std::optional<std::string> scrub_message(std::optional<std::string> text) const;
   std::optional<std::string> scrub_data(std::optional<std::string> json) const;

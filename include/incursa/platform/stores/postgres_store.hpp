@@ -8,8 +8,11 @@
 // cluster; this store adds none of its own. Opening migrates the schema (under an
 // advisory lock, so many processes starting together migrate it exactly once).
 // Every transition is one call of a server-side function that locks the row,
-// checks the status, writes the snapshot and its events in one transaction and
-// returns the result: one round trip per call, atomic across processes and hosts.
+// checks the status, writes the snapshot and its events and returns the result:
+// one statement per call, atomic across processes and hosts. Concurrent callers'
+// writes are group-committed: batched into one transaction and one round trip
+// (pipeline mode, a savepoint per call), each call returning once its batch
+// committed.
 //
 // Thread safety: every method may be called from many threads at once. Calls take
 // a connection from a bounded pool (a call waits when all are busy).
@@ -59,6 +62,14 @@ struct PostgresStoreOptions {
   std::string schema = "incursa_platform";
   // Connections this store keeps at most (opened lazily, broken ones replaced).
   std::size_t pool_size = 8;
+  // Group commit: writes (insert, transition) of concurrent callers are sent
+  // together in pipeline mode, one transaction and one round trip per batch, a
+  // savepoint per call so that a failing call fails alone. This many batches may
+  // be in flight at once, each on its own pooled connection (at most pool_size).
+  // 0 turns batching off: every write is its own autocommit statement.
+  std::size_t max_write_batches = 8;
+  // Calls in one batch at most (1..64; subtransactions beyond 64 cost the server).
+  std::size_t max_batch_size = 48;
   // How long a call may wait for a free connection before a retryable StoreError.
   std::chrono::milliseconds pool_wait_timeout{30000};
   // The server cancels any one statement running longer (non-retryable StoreError).
@@ -86,7 +97,8 @@ class PostgresStore final : public OperationStore {
   static std::shared_ptr<PostgresStore> open(PostgresStoreOptions options);
 
   // "postgresql://…" or "postgres://…". The query parameters `schema`, `pool_size`,
-  // `statement_timeout_ms` and `use_database_clock` (true/false) are the store's;
+  // `write_batches` (max_write_batches), `statement_timeout_ms` and
+  // `use_database_clock` (true/false) are the store's;
   // every other one is handed to libpq. Throws like open().
   static std::shared_ptr<PostgresStore> open_uri(std::string_view uri);
 
@@ -132,6 +144,10 @@ class PostgresStore final : public OperationStore {
     std::uint64_t connections_opened = 0;     // since open()
     std::uint64_t connections_discarded = 0;  // found broken and dropped
     std::uint64_t retries = 0;                // calls repeated after a transient failure
+    std::uint64_t write_batches = 0;          // group-commit transactions (a lone call included)
+    std::uint64_t batched_writes = 0;         // writes they carried
+    std::uint64_t largest_batch = 0;          // writes in the largest one
+    std::size_t queued_writes = 0;            // writes waiting for a batch now
   };
   Stats stats() const;
 
