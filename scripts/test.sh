@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Every test: installs dependencies, then builds and runs
-#   1. the whole suite (RelWithDebInfo),
+#   1. the whole suite (RelWithDebInfo), with the dashboard's browser test and the
+#      2-minute soak,
 #   2. the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. the concurrency tests under ThreadSanitizer,
-#   4. an outside program built against the *installed* package.
+#   3. the whole suite under ThreadSanitizer,
+#   4. every libFuzzer target for 60 s (scripts/fuzz.sh),
+#   5. an outside program built against the *installed* package, and the quickstart.
 # Exits non-zero on the first failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,13 +27,19 @@ run_preset() {  # preset, extra ctest args...
 }
 
 run_preset default
-run_preset asan
-# TSan needs a fixed address layout; setarch -R turns off ASLR for the test run only.
+# The soak measures opsd's memory, which ASan's shadow memory would swamp.
+run_preset asan -LE soak
+# TSan needs a fixed address layout; setarch -R turns off ASLR for the test run
+# only. The browser, soak and benchmark smoke tests add nothing under TSan that
+# the API and concurrency tests do not already cover.
 step "build: tsan"
-cmake --preset tsan >/dev/null
+cmake --preset tsan -DINCURSA_REQUIRE_BROWSER_TEST=ON >/dev/null
 cmake --build --preset tsan -j "$jobs"
-step "test: tsan (concurrency label)"
-setarch "$(uname -m)" -R ctest --preset tsan -j "$jobs"
+step "test: tsan (whole suite)"
+setarch "$(uname -m)" -R ctest --preset tsan -j "$jobs" -LE 'browser|soak|bench'
+
+step "fuzz: every target, 60 s each"
+"$root/scripts/fuzz.sh" 60
 
 step "install + outside consumer"
 "$root/tests/install/check_install.sh" "$root/build/default"

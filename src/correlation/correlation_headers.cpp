@@ -187,6 +187,11 @@ void check_tags_for_writing(const std::map<std::string, std::string>& tags) {
   for (const auto& [key, value] : tags) {
     if (const char* rule = tag_key_problem(key)) throw ValidationError("tags", rule);
     if (const char* rule = tag_value_problem(value)) throw ValidationError("tags", rule);
+    // HTTP trims a field value's surrounding blanks, so such a value could not come
+    // back as written.
+    if (detail::trim(value).size() != value.size()) {
+      throw ValidationError("tags", "value must not begin or end with blanks");
+    }
     // Header names are case-insensitive: "Tenant" and "tenant" would be one header.
     if (!seen.emplace(to_lower(key), true).second) {
       throw ValidationError("tags", "keys must differ by more than letter case");

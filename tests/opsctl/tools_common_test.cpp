@@ -2,11 +2,15 @@
 // the audit-event codec.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/stores/memory_store.hpp"
 #include "incursa/tools/audit_json.hpp"
 #include "incursa/tools/durations.hpp"
 #include "incursa/tools/stall_policy_file.hpp"
 #include "incursa/tools/text_table.hpp"
+#include "incursa/tools/transfer.hpp"
 
 namespace incursa::tools {
 namespace {
@@ -35,6 +39,41 @@ TEST(Durations, RelativeTimes) {
   EXPECT_EQ(format_relative(now - 50h, now), "2d ago");
   EXPECT_EQ(format_relative(now + 3min, now), "in 3m");
   EXPECT_EQ(format_time(now + 123456us), "2026-01-01T12:00:00Z");
+}
+
+// Found by fuzz_durations (docs/fuzzing.md): negating Duration::min() overflowed.
+TEST(Durations, FuzzRegressionFormatsTheMostNegativeDuration) {
+  EXPECT_EQ(format_duration(Duration::min()), "-106751d23h");
+  EXPECT_EQ(format_duration(Duration::max()), "106751d23h");
+  EXPECT_EQ(format_duration(-1ns), "-0ms");
+}
+
+// Found by fuzz_durations: now - t overflowed for times centuries apart, which
+// parse_time_arg and an import both accept (1677-09-22 .. 2262-04-11).
+TEST(Durations, FuzzRegressionRelativeTimesCenturiesApart) {
+  const platform::Timestamp now = platform::parse_iso8601("2026-01-01T00:00:00Z", "t");
+  const platform::Timestamp oldest = platform::parse_iso8601("1677-09-22T00:00:00Z", "t");
+  const platform::Timestamp latest = platform::parse_iso8601("2262-04-11T00:00:00Z", "t");
+  EXPECT_EQ(format_relative(oldest, now), "106751d ago");  // saturated: over 292 years
+  EXPECT_EQ(format_relative(now, oldest), "in 106751d");
+  EXPECT_EQ(format_relative(latest, now), "in 86297d");  // exact: within range
+  EXPECT_EQ(format_relative(oldest, latest), "106751d ago");
+}
+
+// Found by fuzz_import: a record nesting 100000 levels overflowed the stack
+// (copying and re-serialising the snapshot recurse per level). Refused now.
+TEST(TransferFuzzRegression, DeeplyNestedRecordIsAValidationError) {
+  const auto store = platform::make_memory_store();
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  std::istringstream in(R"({"type":"operation","snapshot":{"tags":)" + deep + R"(},"events":[]})" +
+                        "\n");
+  try {
+    (void)import_records(*store, in, ImportOptions{});
+    FAIL() << "imported";
+  } catch (const ValidationError& e) {
+    EXPECT_EQ(e.field(), "input line 1: json");
+    EXPECT_EQ(e.rule(), "must not nest deeper than 64 levels");
+  }
 }
 
 TEST(Durations, ParseNamesTheOptionAndText) {

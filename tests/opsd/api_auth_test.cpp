@@ -153,5 +153,47 @@ TEST(AuthModes, TokensNeverReachTheLog) {
   EXPECT_EQ(log.find("wrong-token"), std::string::npos);
 }
 
+// Every place a token could leak into stderr -- start-up lines, the warning
+// about a loose token file, the access log, refusals, a token sent where none
+// belongs -- checked by running opsd with --access-log and searching its log.
+TEST(AuthModes, NoTokenReachesTheLogWhereverItIsSent) {
+  const auto dir = temp_dir("opsd-log-tokens");
+  const auto file = dir / "tokens";
+  const std::string file_token = "file-token-0123456789abcdef";
+  std::ofstream(file) << "read-write " << file_token << " ops\n";
+  // Group- and world-readable: opsd warns, naming the file but not its tokens.
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  OpsdConfig config;
+  config.read_only_token_file = false;
+  OpsdProcess opsd(config.with_args({"--access-log", "--token-file", file.string()}));
+  auto writer = opsd.client(kWriteToken);
+  start(*writer, {{"name", "Log.Check"}});
+  auto from_file = opsd.client(file_token);
+  start(*from_file, {{"name", "Log.Check"}});
+  const std::string wrong = "wrong-token-0123456789abcdef";
+  auto anonymous = opsd.client("");
+  // Misplaced tokens: in the query, in other headers, as a malformed scheme.
+  get(*anonymous, "/v1/operations?access_token=" + std::string(kWriteToken));
+  get(*writer, "/v1/operations?token=" + wrong);
+  get(*anonymous, "/v1/operations", {{"Authorization", "Basic " + std::string(kWriteToken)}});
+  get(*anonymous, "/v1/operations", {{"Authorization", "Bearer " + wrong}});
+  get(*anonymous, "/v1/operations", {{"X-Api-Key", file_token}, {"Cookie", "t=" + file_token}});
+  post(*writer, "/v1/operations", {{"name", "Log.Check"}},
+       {{"X-Correlation-Id", "bad id " + wrong}});
+  opsd.stop();  // the access log is written after each response: stop to read it all
+  const std::string log = opsd.log();
+  EXPECT_NE(log.find("POST /v1/operations 201"), std::string::npos) << log;
+  EXPECT_NE(log.find("GET /v1/operations 400"), std::string::npos) << log;
+  EXPECT_NE(log.find("readable by group or others"), std::string::npos) << log;
+  for (const std::string& secret : {std::string(kWriteToken), file_token, wrong}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in:\n" << log;
+    // Nor a recognisable part of one.
+    EXPECT_EQ(log.find(secret.substr(0, 12)), std::string::npos) << secret << " in:\n" << log;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace opsd_test

@@ -1,6 +1,9 @@
 // What a hostile or broken client cannot do: reach files by traversal, send
-// unbounded bodies or headers, hold a connection open by saying nothing. And
-// the dashboard's files come with their security headers.
+// unbounded bodies or headers, hold a connection open by saying nothing or by
+// trickling its request, ask for unbounded pages. And every response carries its
+// security headers (SECURITY.md lists each promise with its test here).
+#include <regex>
+
 #include "api_helpers.hpp"
 #include "raw_http.hpp"
 
@@ -13,7 +16,8 @@ class Limits : public ::testing::Test {
     // Short timeouts, so the slow-client tests do not take long; a small body
     // limit, so an oversized body still fits the socket buffers of the client.
     opsd_ = new OpsdProcess(OpsdConfig().with_args(
-        {"--read-timeout", "1s", "--keep-alive-timeout", "1s", "--max-body", "4096"}));
+        {"--read-timeout", "1s", "--request-timeout", "2s", "--keep-alive-timeout", "1s",
+         "--max-body", "4096", "--max-page-size", "50"}));
   }
   static void TearDownTestSuite() {
     delete opsd_;
@@ -34,12 +38,34 @@ TEST_F(Limits, StaticFilesCannotBeReachedByTraversal) {
         "/static/..%2f..%2fetc%2fpasswd", "/static/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
         "/../../../../etc/passwd", "/static/..\\..\\etc\\passwd", "/static/%252e%252e/etc/passwd",
         "/static/....//....//etc/passwd", "/static/.%2e/.%2e/etc/passwd",
-        "/static/app.js/../../../etc/passwd", "/static//etc/passwd", "/static/%00../etc/passwd"}) {
+        "/static/app.js/../../../etc/passwd", "/static//etc/passwd", "/static/%00../etc/passwd",
+        // encoded separators, absolute paths, NUL, the asset table's own names
+        "/static/%2fetc%2fpasswd", "/static/..%5c..%5cetc%5cpasswd", "/static/%5c..%5capp.js",
+        "/etc/passwd", "//etc/passwd", "/static/", "/static/app.js%00.html", "/static/app.js%00",
+        "/static/%00", "/static/index.html/..", "/static/./app.js", "/%2e%2e/%2e%2e/etc/passwd",
+        "/static/%2e%2e%2f%2e%2e%2fproc%2fself%2fenviron", "/proc/self/environ",
+        "/static/../../../../proc/self/environ"}) {
+    const std::string response = get_raw(target);
+    const int status = status_of(response);
+    EXPECT_TRUE(status == 400 || status == 404) << target << " -> " << status;
+    EXPECT_EQ(response.find("root:"), std::string::npos) << target;
+    EXPECT_EQ(response.find("PATH="), std::string::npos) << target;
+    // Refusals are the JSON error shape, never a file's bytes.
+    const auto body_at = response.find("\r\n\r\n");
+    ASSERT_NE(body_at, std::string::npos) << target;
+    EXPECT_TRUE(json::parse(response.substr(body_at + 4), nullptr, false).contains("error"))
+        << target << " -> " << response;
+  }
+  // The absolute form of a request target reaches nothing either.
+  for (const char* target :
+       {"http://x/etc/passwd", "file:///etc/passwd", "http://x/../etc/passwd"}) {
     const std::string response = get_raw(target);
     const int status = status_of(response);
     EXPECT_TRUE(status == 400 || status == 404) << target << " -> " << status;
     EXPECT_EQ(response.find("root:"), std::string::npos) << target;
   }
+  // The real files are still there under their own names.
+  EXPECT_EQ(status_of(get_raw("/static/app.js")), 200);
 }
 
 TEST_F(Limits, DashboardIsServedWithSecurityHeaders) {
@@ -54,10 +80,19 @@ TEST_F(Limits, DashboardIsServedWithSecurityHeaders) {
   EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
   EXPECT_EQ(index->get_header_value("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(index->get_header_value("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(index->get_header_value("X-Frame-Options"), "DENY");
+  // No inline script or style, no eval, no plugins, no other origin for anything.
+  EXPECT_EQ(csp.find("unsafe-"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("object-src 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("*"), std::string::npos) << csp;
   // Everything comes from opsd itself: no CDN, no inline script.
   EXPECT_EQ(index->body.find("http://"), std::string::npos);
   EXPECT_EQ(index->body.find("https://"), std::string::npos);
   EXPECT_EQ(index->body.find("<script>"), std::string::npos);
+  EXPECT_EQ(index->body.find("style="), std::string::npos);
+  // No event-handler attributes (onclick= and the like).
+  EXPECT_FALSE(std::regex_search(index->body, std::regex(R"(\son[a-z]+\s*=)", std::regex::icase)));
 
   for (const auto& [path, type] : {std::pair{"/static/app.js", "text/javascript; charset=utf-8"},
                                    std::pair{"/static/app.css", "text/css; charset=utf-8"},
@@ -74,6 +109,59 @@ TEST_F(Limits, DashboardIsServedWithSecurityHeaders) {
   const auto missing = c->Get("/static/nope.js");
   EXPECT_EQ(missing->status, 404);
   EXPECT_EQ(json::parse(missing->body)["error"]["code"], "not_found");
+}
+
+TEST_F(Limits, ApiResponsesAreNosniffAndNoStore) {
+  auto reader = opsd_->client(kReadToken);
+  auto anonymous = opsd_->client("");
+  const std::vector<std::pair<std::string, httplib::Result>> replies = [&] {
+    std::vector<std::pair<std::string, httplib::Result>> r;
+    r.emplace_back("list", reader->Get("/v1/operations"));
+    r.emplace_back("counts", reader->Get("/v1/counts"));
+    r.emplace_back("missing operation", reader->Get("/v1/operations/no-such-op"));
+    r.emplace_back("unknown route", reader->Get("/v1/nothing-here"));
+    r.emplace_back("bad parameter", reader->Get("/v1/operations?limit=0"));
+    r.emplace_back("unauthenticated", anonymous->Get("/v1/operations"));
+    r.emplace_back("forbidden write", reader->Post("/v1/operations", "{}", "application/json"));
+    r.emplace_back("session", anonymous->Get("/v1/session"));
+    r.emplace_back("metrics", reader->Get("/metrics"));
+    r.emplace_back("healthz", anonymous->Get("/healthz"));
+    return r;
+  }();
+  for (const auto& [what, r] : replies) {
+    ASSERT_TRUE(r) << what;
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff") << what;
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store") << what;
+    EXPECT_EQ(r->get_header_value("X-Frame-Options"), "DENY") << what;
+  }
+  // Refusals made before routing (traversal, oversized) carry them too.
+  for (const std::string& request :
+       {std::string("GET /v1/../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        std::string("POST /v1/operations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    "Content-Length: 99999999\r\n\r\n")}) {
+    const std::string response = raw_request(opsd_->port(), request);
+    EXPECT_NE(response.find("X-Content-Type-Options: nosniff"), std::string::npos) << response;
+    EXPECT_NE(response.find("Cache-Control: no-store"), std::string::npos) << response;
+  }
+}
+
+TEST_F(Limits, PageSizeIsCappedByMaxPageSize) {
+  auto c = opsd_->client(kReadToken);
+  EXPECT_EQ(get(*c, "/v1/operations?page_size=50").status, 200);
+  EXPECT_EQ(get(*c, "/v1/operations?limit=50").status, 200);
+  for (const char* query : {"page_size=51", "limit=51", "page_size=1000000",
+                            "page_size=99999999999999999999", "page_size=-1"}) {
+    const Reply r = get(*c, std::string("/v1/operations?") + query);
+    EXPECT_EQ(r.status, 400) << query;
+    EXPECT_EQ(r.error_code(), "invalid_argument") << query;
+    EXPECT_NE(r.error_field(), "") << query;
+  }
+  const Reply children = get(*c, "/v1/operations/some-op/children?page_size=51");
+  EXPECT_EQ(children.status, 400);
+  EXPECT_EQ(children.error_field(), "page_size");
+  const Reply events = get(*c, "/v1/operations/some-op/events?limit=10001");
+  EXPECT_EQ(events.status, 400);
+  EXPECT_EQ(events.error_field(), "limit");
 }
 
 TEST_F(Limits, CorsIsOffByDefault) {
@@ -156,6 +244,85 @@ TEST_F(Limits, ASilentClientIsDroppedAfterTheReadTimeout) {
   EXPECT_LT(took, std::chrono::seconds(8));  // the defaults would take 10 s
   // And the server still answers everyone else.
   EXPECT_EQ(get(*opsd_->client(""), "/healthz").status, 200);
+}
+
+// Slowloris proper: a request trickled a byte at a time, each byte well inside
+// the read timeout. cpp-httplib 0.11 alone would keep reading it for ever; the
+// request deadline (--request-timeout 2s here) cuts it off.
+TEST_F(Limits, ATricklingHeaderIsCutOffAtTheRequestDeadline) {
+  RawConnection raw(opsd_->port());
+  const std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  const auto begin = std::chrono::steady_clock::now();
+  raw.send(head);
+  bool closed = false;
+  int bytes = 0;
+  // One byte every 100 ms (the 1 s read timeout never fires), until dropped or 15 s.
+  while (!closed && std::chrono::steady_clock::now() - begin < std::chrono::seconds(15)) {
+    raw.send("a");
+    ++bytes;
+    closed = raw.closed_within(std::chrono::milliseconds(100));
+  }
+  const auto took = std::chrono::steady_clock::now() - begin;
+  ASSERT_TRUE(closed) << "still connected after " << bytes << " trickled bytes";
+  EXPECT_GE(took, std::chrono::milliseconds(1500));  // not the read timeout: the deadline
+  EXPECT_LT(took, std::chrono::seconds(5));          // the 2 s deadline, plus scheduling
+  EXPECT_EQ(get(*opsd_->client(""), "/healthz").status, 200);
+}
+
+TEST_F(Limits, ATricklingBodyIsCutOffAtTheRequestDeadlineAndNothingIsWritten) {
+  RawConnection raw(opsd_->port());
+  const std::string body_start = R"({"name":"Trickle.Body","tags":{"pad":")";
+  const auto begin = std::chrono::steady_clock::now();
+  raw.send("POST /v1/operations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+           std::string(kWriteToken) +
+           "\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n" + body_start);
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - begin < std::chrono::seconds(15)) {
+    raw.send("x");
+    closed = raw.closed_within(std::chrono::milliseconds(100));
+  }
+  const auto took = std::chrono::steady_clock::now() - begin;
+  ASSERT_TRUE(closed);
+  EXPECT_GE(took, std::chrono::milliseconds(1500));
+  EXPECT_LT(took, std::chrono::seconds(5));
+  const Reply list = get(*opsd_->client(kReadToken), "/v1/operations?name=Trickle.Body");
+  EXPECT_EQ(list.status, 200);
+  EXPECT_EQ(list.body["operations"].size(), 0U);
+}
+
+// cpp-httplib 0.11 bounds one header line (8 KiB) but not their number: alone it
+// would read all 16 MiB below into memory and only then let the 431 check run.
+// opsd stops reading at its head budget (2 x 32 KiB + 8 KiB) and hangs up, so
+// the client cannot even get most of its bytes out.
+TEST_F(Limits, AnEndlessHeadIsCutOffAtTheHeadBudget) {
+  std::string flood = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  const std::string filler(100, 'f');
+  while (flood.size() < std::size_t{16} * 1024 * 1024) {
+    flood += "X-Flood-" + std::to_string(flood.size()) + ": " + filler + "\r\n";
+  }
+  RawConnection raw(opsd_->port());
+  const std::size_t sent = raw.send_counted(flood);
+  EXPECT_LT(sent, flood.size() / 2) << "the server read " << sent << " bytes of headers";
+  EXPECT_TRUE(raw.closed_within(std::chrono::seconds(5)));
+  EXPECT_EQ(get(*opsd_->client(""), "/healthz").status, 200);
+}
+
+// opsd reads each connection through its own buffer (guarded_server.hpp), which
+// outlives a request: bytes of the next request read along with this one are
+// kept, so pipelined requests are all answered, in order.
+TEST_F(Limits, PipelinedRequestsAreAllAnswered) {
+  RawConnection raw(opsd_->port());
+  raw.send(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /static/nope.js HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string all = raw.read_until_closed(std::chrono::seconds(10));
+  std::vector<int> statuses;
+  for (std::size_t at = all.find("HTTP/1.1 "); at != std::string::npos;
+       at = all.find("HTTP/1.1 ", at + 1)) {
+    statuses.push_back(status_of(all.substr(at)));
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{200, 404, 200})) << all;
 }
 
 TEST_F(Limits, AnIdleConnectionIsDroppedToo) {

@@ -111,6 +111,23 @@ TEST_F(Writes, MalformedBodiesAre400AndOtherMediaTypes415) {
   EXPECT_EQ(charset.status, 201) << charset.text;
 }
 
+// Found by fuzz_opsd_request (docs/fuzzing.md): a body nesting 100000 levels
+// (200 KB, under the 1 MiB limit) overflowed the stack when `data` was
+// re-serialised, killing opsd. The body's nesting is now capped while parsing.
+TEST_F(Writes, FuzzRegressionDeeplyNestedBodyIs400NotACrash) {
+  const json op = started();
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const Reply r = post_text(*c_, op_path(op, "/events"), R"({"kind":"k","data":)" + deep + "}",
+                            "application/json");
+  EXPECT_EQ(r.status, 400) << r.text;
+  EXPECT_EQ(r.error_code(), "malformed_body");
+  // Data at the library's own limit, 64 levels, still goes through.
+  const std::string at_limit = std::string(64, '[') + std::string(64, ']');
+  const Reply ok = post_text(*c_, op_path(op, "/events"), R"({"kind":"k","data":)" + at_limit + "}",
+                             "application/json");
+  EXPECT_EQ(ok.status, 201) << ok.text;
+}
+
 TEST_F(Writes, CorrelationComesFromXCorrelationIdAndTraceparent) {
   const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
   const Reply both = post(*c_, "/v1/operations", {{"name", "Invoice.Generate"}},

@@ -15,6 +15,9 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   void send(const std::string& bytes);
+  // Like send(), but says how many bytes went out before the server stopped
+  // taking them (closed or reset the connection).
+  std::size_t send_counted(const std::string& bytes);
   // Everything until the server closes the connection or `timeout` passes.
   std::string read_until_closed(std::chrono::milliseconds timeout);
   // The response head (status line and headers), once it has arrived.

@@ -285,6 +285,25 @@ TEST(CorrelationHeaders, InvalidTagValuesAreRejected) {
   EXPECT_EQ(ctx->tags.at("tenant").size(), 256U);
 }
 
+TEST(CorrelationHeaders, ToHeadersRefusesTagValuesHttpWouldTrim) {
+  // Found by fuzz_correlation_headers: " acme " was written as given and read
+  // back as "acme", so the context did not round-trip.
+  for (const char* value : {" acme", "acme ", "  acme  "}) {
+    CorrelationContext ctx = context_with_id("a");
+    ctx.tags["tenant"] = value;
+    try {
+      to_headers(ctx);
+      ADD_FAILURE() << "accepted '" << value << "'";
+    } catch (const ValidationError& e) {
+      EXPECT_EQ(e.field(), "tags");
+      EXPECT_NE(std::string(e.what()).find("blanks"), std::string::npos) << e.what();
+    }
+  }
+  CorrelationContext inner = context_with_id("a");
+  inner.tags["tenant"] = "acme corp";
+  EXPECT_EQ(from_headers(to_headers(inner)), inner);
+}
+
 TEST(CorrelationHeaders, AtMost32Tags) {
   HeaderList headers = {{"X-Correlation-Id", "abc"}};
   for (int i = 0; i < 32; ++i) {

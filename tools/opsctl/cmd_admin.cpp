@@ -37,7 +37,7 @@ int run_migrate(Context& ctx, const AdminOptions& o) {
   return kOk;
 }
 
-int run_backup(Context& ctx, const AdminOptions& o) {
+int run_backup(Context& ctx, [[maybe_unused]] const AdminOptions& o) {
   auto store = ctx.open(tools::OpenMode::MustExist);
 #ifdef INCURSA_OPSCTL_HAVE_SQLITE
   if (auto sqlite = std::dynamic_pointer_cast<platform::SqliteStore>(store)) {

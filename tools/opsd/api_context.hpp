@@ -28,6 +28,8 @@ struct ServerLimits {
   std::chrono::milliseconds default_wait = std::chrono::seconds(30);
   std::chrono::milliseconds max_wait = std::chrono::seconds(60);
   std::chrono::milliseconds read_timeout = std::chrono::seconds(5);
+  // The whole request (line, headers, body) must arrive within this of its first byte.
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(30);
   std::chrono::milliseconds write_timeout = std::chrono::seconds(5);
   std::chrono::seconds keep_alive_timeout = std::chrono::seconds(5);
   std::chrono::milliseconds stream_heartbeat = std::chrono::seconds(15);

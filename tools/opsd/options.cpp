@@ -51,8 +51,8 @@ std::optional<OpsdOptions> parse_options(int argc, char** argv, int& exit_code) 
       "Tokens: OPSD_TOKEN (read-write) and/or --token-file. See docs/opsd.md."};
   std::string store, listen = "127.0.0.1:8080", stall_interval = "30s", poll_interval = "1s";
   std::string demo_duration = "60s";
-  std::string max_wait = "60s", read_timeout = "5s", write_timeout = "5s", heartbeat = "15s",
-              keep_alive = "5s";
+  std::string max_wait = "60s", read_timeout = "5s", request_timeout = "30s", write_timeout = "5s",
+              heartbeat = "15s", keep_alive = "5s";
   app.add_option("--store", store,
                  "Store URI: memory:, sqlite:PATH, postgresql://… (default: $OPS_STORE, else "
                  "sqlite:./operations.db)");
@@ -87,6 +87,13 @@ std::optional<OpsdOptions> parse_options(int argc, char** argv, int& exit_code) 
   app.add_option("--max-wait", max_wait, "Longest :wait timeout honoured")->capture_default_str();
   app.add_option("--read-timeout", read_timeout, "Drop a client silent this long mid-request")
       ->capture_default_str();
+  app.add_option("--request-timeout", request_timeout,
+                 "Drop a client whose whole request takes longer than this to arrive")
+      ->capture_default_str();
+  app.add_option("--max-page-size", o.limits.max_page_size,
+                 "Largest page a list may ask for (limit, page_size)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
   app.add_option("--write-timeout", write_timeout, "Drop a client that reads nothing this long")
       ->capture_default_str();
   app.add_option("--keep-alive-timeout", keep_alive,
@@ -109,6 +116,10 @@ std::optional<OpsdOptions> parse_options(int argc, char** argv, int& exit_code) 
     o.limits.max_wait = to_ms(max_wait, "max-wait");
     o.limits.default_wait = std::min(o.limits.default_wait, o.limits.max_wait);
     o.limits.read_timeout = to_ms(read_timeout, "read-timeout");
+    o.limits.request_timeout = to_ms(request_timeout, "request-timeout");
+    if (o.limits.request_timeout < std::chrono::milliseconds(100)) {
+      throw std::invalid_argument("--request-timeout must be at least 100ms");
+    }
     o.limits.write_timeout = to_ms(write_timeout, "write-timeout");
     o.limits.stream_heartbeat = to_ms(heartbeat, "stream-heartbeat");
     o.limits.keep_alive_timeout =

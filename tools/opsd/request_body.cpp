@@ -49,7 +49,18 @@ RequestBody::RequestBody(const httplib::Request& req, const std::string& text,
   if (req.has_header("Content-Type") && !is_json_media_type(req.get_header_value("Content-Type"))) {
     throw ApiError(415, "unsupported_media_type", "the body must be application/json");
   }
-  body_ = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // Nesting is capped while parsing (the parser itself is iterative): re-serialising
+  // a deeper value, as raw() does, recurses once per level and could overflow the
+  // stack. One level for the body object, plus the library's 64 for data JSON.
+  constexpr int kMaxBodyDepth = 1 + 64;
+  const json::parser_callback_t limit_depth = [](int depth, json::parse_event_t event, json&) {
+    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+        depth >= kMaxBodyDepth) {
+      throw ApiError(400, "malformed_body", "the body nests deeper than 65 levels");
+    }
+    return true;
+  };
+  body_ = json::parse(text, limit_depth, /*allow_exceptions=*/false);
   if (body_.is_discarded()) throw ApiError(400, "malformed_body", "the body is not valid JSON");
   if (!body_.is_object()) throw ApiError(400, "malformed_body", "the body must be a JSON object");
   for (const auto& [key, value] : body_.items()) {

@@ -3,7 +3,9 @@
 //
 // What happens to a request, in order (server.cpp):
 //   1. cpp-httplib reads the request line and headers (each line at most 8 KiB,
-//      the URI at most 8 KiB; a client silent for read_timeout is dropped);
+//      the URI at most 8 KiB; a client silent for read_timeout is dropped), under
+//      GuardedServer's bounds: the whole request within request_timeout of its
+//      first byte, and at most 2 x max_header_bytes + 8 KiB of head read at all;
 //   2. pre-routing: refuse `..` paths (400), too many or too large headers (431),
 //      bodies without Content-Length (411) or over the limit (413), then
 //      authenticate (401/403) -- all before any body byte is read;
@@ -20,6 +22,7 @@
 #include <string>
 
 #include "api_context.hpp"
+#include "guarded_server.hpp"
 
 namespace incursa::platform::opsd {
 
@@ -40,7 +43,7 @@ class OpsdServer {
   void configure(bool access_log);
 
   ApiContext& ctx_;
-  httplib::Server server_;
+  GuardedServer server_;
   std::mutex state_mutex_;
   bool stop_requested_ = false;
   bool running_ = false;   // the accept loop has started

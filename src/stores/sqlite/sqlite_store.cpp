@@ -16,6 +16,7 @@
 #include "incursa/platform/error.hpp"
 #include "sqlite_audit.hpp"
 #include "sqlite_connection.hpp"
+#include "sqlite_file_guard.hpp"
 #include "sqlite_operations.hpp"
 #include "sqlite_reader_pool.hpp"
 #include "sqlite_retention.hpp"
@@ -94,6 +95,8 @@ struct SqliteStore::Impl {
   std::string filename;
   bool in_memory = false;
   int schema_version = 0;
+  // Declared before the writer and readers, which use it.
+  std::unique_ptr<sqlite::FileGuard> file_guard;
   std::unique_ptr<sqlite::Writer> writer;
   // Empty for an in-memory database: its one connection is the writer's, so reads
   // share the writer's mutex (a private :memory: database cannot be reached from
@@ -113,6 +116,7 @@ struct SqliteStore::Impl {
   template <class F>
   auto read(F&& work) {
     if (!readers) return writer->with_connection(work);
+    file_guard->check();
     auto lease = readers->acquire();
     return work(*lease);
   }
@@ -152,7 +156,9 @@ std::shared_ptr<SqliteStore> SqliteStore::open(SqliteStoreOptions options) {
   connection->exec("PRAGMA foreign_keys = ON");
 
   impl->schema_version = sqlite::migrate(*connection);
-  impl->writer = std::make_unique<sqlite::Writer>(std::move(connection));
+  impl->file_guard = std::make_unique<sqlite::FileGuard>(
+      impl->in_memory ? std::string() : impl->options.path, impl->display_name());
+  impl->writer = std::make_unique<sqlite::Writer>(std::move(connection), impl->file_guard.get());
   if (!impl->in_memory) {
     // No SQLITE_OPEN_CREATE: a reader must never create a file the writer did not.
     impl->readers = std::make_unique<sqlite::ReaderPool>(

@@ -7,6 +7,9 @@ namespace incursa::platform::sqlite {
 
 namespace {
 
+// Transaction control through the connection's statement cache: parsed once.
+void run(Connection& c, const char* sql) { c.prepare(sql).run(); }
+
 void rollback_quietly(Connection& connection) noexcept {
   if (connection.in_transaction()) {
     sqlite3_exec(connection.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -79,7 +82,11 @@ void Writer::commit_jobs(std::span<Job* const> jobs) noexcept {
   if (jobs.empty()) return;
   std::lock_guard lock(mutex_);
   try {
+    if (guard_) guard_->check();
     run_batch(jobs);
+    // Committed, but to the file the path still names? If not, the batch went to
+    // a nameless file and must not be acknowledged.
+    if (guard_) guard_->check();
   } catch (...) {
     rollback_quietly(*connection_);
     fail_all(jobs, std::current_exception());
@@ -88,7 +95,7 @@ void Writer::commit_jobs(std::span<Job* const> jobs) noexcept {
 
 void Writer::run_batch(std::span<Job* const> jobs) {
   Connection& c = *connection_;
-  c.exec("BEGIN IMMEDIATE");
+  run(c, "BEGIN IMMEDIATE");
   if (jobs.size() == 1) {
     // A batch of one needs no savepoint: its failure is the transaction's.
     try {
@@ -100,10 +107,10 @@ void Writer::run_batch(std::span<Job* const> jobs) {
     }
   } else {
     for (std::size_t i = 0; i < jobs.size(); ++i) {
-      c.exec("SAVEPOINT job");
+      run(c, "SAVEPOINT job");
       try {
         jobs[i]->work(c);
-        c.exec("RELEASE job");
+        run(c, "RELEASE job");
       } catch (...) {
         jobs[i]->error = std::current_exception();
         if (!c.in_transaction()) {
@@ -112,12 +119,12 @@ void Writer::run_batch(std::span<Job* const> jobs) {
           for (Job* job : jobs) job->error = jobs[i]->error;
           return;
         }
-        c.exec("ROLLBACK TO job");
-        c.exec("RELEASE job");
+        run(c, "ROLLBACK TO job");
+        run(c, "RELEASE job");
       }
     }
   }
-  c.exec("COMMIT");
+  run(c, "COMMIT");
 }
 
 }  // namespace incursa::platform::sqlite

@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "sqlite_connection.hpp"
+#include "sqlite_file_guard.hpp"
 
 namespace incursa::platform::sqlite {
 
@@ -46,7 +47,11 @@ class Writer {
   // latency the first job in a batch pays for the others.
   static constexpr std::size_t kMaxBatch = 256;
 
-  explicit Writer(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
+  // `guard`, when given, must outlive the writer: every batch checks the file is
+  // still the one opened before it begins and again after it commits, so no write
+  // that went to a deleted or replaced file is acknowledged.
+  explicit Writer(std::unique_ptr<Connection> connection, const FileGuard* guard = nullptr)
+      : connection_(std::move(connection)), guard_(guard) {}
 
   // Runs `work(connection)` as one transaction and returns its result once committed.
   template <class F>
@@ -88,6 +93,7 @@ class Writer {
 
   std::mutex mutex_;  // the connection
   std::unique_ptr<Connection> connection_;
+  const FileGuard* guard_ = nullptr;
 
   mutable std::mutex queue_mutex_;
   std::condition_variable queue_changed_;

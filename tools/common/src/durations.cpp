@@ -52,8 +52,9 @@ platform::Timestamp parse_time_arg(std::string_view text, std::string_view optio
 }
 
 std::string format_duration(Duration d) {
-  if (d < Duration::zero()) return "-" + format_duration(-d);
+  // Negated in milliseconds: -Duration::min() itself would overflow.
   const auto ms = duration_cast<std::chrono::milliseconds>(d).count();
+  if (d < Duration::zero()) return "-" + format_duration(std::chrono::milliseconds(-ms));
   if (ms < 1000) return std::to_string(ms) + "ms";
   const std::int64_t s = ms / 1000;
   if (s < 60) return std::to_string(s) + "s";
@@ -63,9 +64,16 @@ std::string format_duration(Duration d) {
 }
 
 std::string format_relative(platform::Timestamp t, platform::Timestamp now) {
-  const Duration diff = now - t;
-  const Duration magnitude = diff < Duration::zero() ? -diff : diff;
-  const auto s = duration_cast<std::chrono::seconds>(magnitude).count();
+  // Times centuries apart (an imported 1700s timestamp, say) overflow now - t:
+  // saturate instead; the magnitude is taken in seconds, where it cannot overflow.
+  Duration::rep ticks = 0;
+  if (__builtin_sub_overflow(now.time_since_epoch().count(), t.time_since_epoch().count(),
+                             &ticks)) {
+    ticks = now > t ? Duration::max().count() : Duration::min().count();
+  }
+  const Duration diff(ticks);
+  const auto signed_s = duration_cast<std::chrono::seconds>(diff).count();
+  const auto s = signed_s < 0 ? -signed_s : signed_s;
   if (s < 1) return "just now";
   std::string amount;
   if (s < 60) {

@@ -93,9 +93,21 @@ Record parse_audit(const ordered_json& j) {
 }
 
 Record parse_record(const std::string& line) {
+  // Records nest a few levels; the cap (checked while parsing, which is iterative)
+  // keeps hostile nesting away from dump() and copies, which recurse per level.
+  constexpr int kMaxRecordDepth = 64;
+  const ordered_json::parser_callback_t limit_depth =
+      [](int depth, ordered_json::parse_event_t event, ordered_json&) {
+        if ((event == ordered_json::parse_event_t::object_start ||
+             event == ordered_json::parse_event_t::array_start) &&
+            depth >= kMaxRecordDepth) {
+          throw ValidationError("json", "must not nest deeper than 64 levels");
+        }
+        return true;
+      };
   ordered_json j;
   try {
-    j = ordered_json::parse(line);
+    j = ordered_json::parse(line, limit_depth);
   } catch (const ordered_json::exception& e) {
     throw ValidationError("json", std::string("is not valid JSON (") + e.what() + ")");
   }
