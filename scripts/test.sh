@@ -30,8 +30,10 @@ run_preset default
 # The soak measures opsd's memory, which ASan's shadow memory would swamp.
 run_preset asan -LE soak
 # TSan needs a fixed address layout; setarch -R turns off ASLR for the test run
-# only. The browser, soak and benchmark smoke tests add nothing under TSan that
-# the API and concurrency tests do not already cover.
+# only. Left out: the soak (its RSS check means nothing under TSan's shadow
+# memory), the browser test (a Chromium front end over the same opsd the API tests
+# drive here) and the bench smokes -- opsd_load's makes TSan report a race inside
+# Debian's uninstrumented libcpp-httplib, still being analysed (issue 10).
 step "build: tsan"
 cmake --preset tsan -DINCURSA_REQUIRE_BROWSER_TEST=ON >/dev/null
 cmake --build --preset tsan -j "$jobs"
