@@ -12,6 +12,7 @@
 #include "incursa/platform/error.hpp"
 #include "sqlite_connection.hpp"
 #include "sqlite_operations.hpp"
+#include "sqlite_schema.hpp"
 #include "sqlite_test_support.hpp"
 #include "sqlite_writer.hpp"
 
@@ -101,11 +102,36 @@ TEST(SqliteQueryPlan, ListsCountsAuditAndRetentionUseTheirIndexes) {
                "audit_events_by_correlation");
   expect_index("SELECT id FROM audit_events ORDER BY occurred_at DESC, id DESC LIMIT 5",
                "audit_events_by_time");
-  expect_index(
-      "SELECT id FROM operations INDEXED BY operations_purgeable WHERE status IN "
-      "('Succeeded','Failed','Canceled') AND ((status = 'Failed' AND completed_at < 5)) "
-      "ORDER BY completed_at, id LIMIT 10",
-      "operations_purgeable");
+  expect_index(std::string("SELECT id FROM operations INDEXED BY operations_purgeable WHERE (") +
+                   sqlite::kPurgeableCondition +
+                   ") AND ((status = 'Failed' AND completed_at < 5)) "
+                   "ORDER BY completed_at, id LIMIT 10",
+               "operations_purgeable");
+  // The purge query repeats the index's condition verbatim, or SQLite cannot use it.
+  const std::string index_sql =
+      raw.rows("SELECT sql FROM sqlite_master WHERE name = 'operations_purgeable'").at(0).at(0);
+  EXPECT_NE(index_sql.find(std::string("WHERE ") + sqlite::kPurgeableCondition), std::string::npos)
+      << index_sql;
+}
+
+// SQLite runs `x IN (a, b, c)` -- three constants or more, in a CHECK, a partial
+// index's WHERE or the statement itself -- by building a temporary b-tree every
+// time the statement runs: an allocation and page faults on every write
+// (docs/performance.md). The write path must compile to plain comparisons.
+TEST(SqliteQueryPlan, WritePathBuildsNoTemporaryBtree) {
+  TempDir dir;
+  const std::string path = dir.file("plan.db");
+  SqliteStore::open(SqliteStoreOptions{.path = path});
+  RawDb raw(path);
+  for (const char* statement : sqlite::write_path_statements()) {
+    int opcodes = 0;
+    for (const auto& row : raw.rows(std::string("EXPLAIN ") + statement)) {
+      ASSERT_GE(row.size(), 2U);
+      EXPECT_NE(row[1], "OpenEphemeral") << statement;
+      ++opcodes;
+    }
+    EXPECT_GT(opcodes, 0) << statement;
+  }
 }
 
 class SqliteWriterBatch : public ::testing::Test {

@@ -77,6 +77,16 @@ TEST(SqliteSchema, NewFileGetsTheLatestSchemaInWalMode) {
             1);
 }
 
+TEST(SqliteSchema, TheStatusCheckStillRefusesAnUnknownStatus) {
+  TempDir dir;
+  const std::string path = make_store_file(dir, "check.db", 1);
+  RawDb raw(path, false);
+  EXPECT_ANY_THROW(raw.exec("UPDATE operations SET status = 'Bogus'"));
+  EXPECT_ANY_THROW(raw.exec("UPDATE operations SET status = 'running'"));
+  raw.exec("UPDATE operations SET status = 'Stalled'");
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operations WHERE status = 'Stalled'"), 1);
+}
+
 TEST(SqliteSchema, ReopeningKeepsDataAndAppliesNothingTwice) {
   TempDir dir;
   const std::string path = make_store_file(dir, "reopen.db");
@@ -130,8 +140,11 @@ TEST(SqliteSchema, AnOlderFileIsMigratedInPlaceKeepingItsData) {
   EXPECT_EQ(store->schema_version(), SqliteStore::latest_schema_version());
   RawDb raw(path);
   EXPECT_EQ(raw.column("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2"}));
+            (std::vector<std::string>{"1", "2", "3"}));
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operations"), 3);
+  // Version 3 rebuilds the operations table: its tags must not go with the old one.
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_tags"), 3);
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_events"), 6);
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_events'"), 1);
   EXPECT_TRUE(store->append_audit_event(AuditEvent{.id = AuditEventId::parse("a1"),
                                                    .occurred_at = Timestamp{},

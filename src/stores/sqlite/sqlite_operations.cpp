@@ -50,10 +50,29 @@ constexpr const char* kUpdateOperation =
     "stall_count = ?14, version = ?15, last_sequence = ?16 "
     "WHERE id = ?1 AND version = ?2 AND status = ?17";
 
+// The same for a write that keeps the status and everything a status change
+// sets (progress, heartbeats, events): SQLite maintains only the indexes whose
+// columns a statement assigns, so leaving out status, completed_at and the cancel
+// and stall columns spares operations_by_status and operations_purgeable an
+// index delete and insert on the most frequent write.
+constexpr const char* kUpdateActivity =
+    "UPDATE operations SET updated_at = ?3, last_progress_at = ?4, percent = ?5, message = ?6, "
+    "progress_current = ?7, progress_total = ?8, progress_unit = ?9, version = ?10, "
+    "last_sequence = ?11 WHERE id = ?1 AND version = ?2";
+
 constexpr const char* kSelectEvents =
     "SELECT " INCURSA_SQLITE_EVENT_COLUMNS
     " FROM operation_events WHERE operation_id = ?1 AND sequence > ?2 "
     "ORDER BY sequence LIMIT ?3";
+
+}  // namespace
+
+std::vector<const char*> write_path_statements() {
+  return {kInsertOperation, kUpdateOperation, kUpdateActivity,
+          kInsertEvent,     kInsertTag,       kSelectOperation};
+}
+
+namespace {
 
 std::int64_t clamp_limit(std::size_t limit) noexcept {
   return static_cast<std::int64_t>(std::min<std::size_t>(
@@ -269,6 +288,61 @@ bool restore_operation(Connection& c, const OperationSnapshot& op,
   return true;
 }
 
+namespace {
+
+// Whether `next` differs from `current` only in what kUpdateActivity assigns.
+bool keeps_status(const OperationSnapshot& current, const OperationSnapshot& next) {
+  return next.status == current.status && next.completed_at == current.completed_at &&
+         next.cancel_requested_at == current.cancel_requested_at &&
+         next.cancel_reason == current.cancel_reason && next.stall_count == current.stall_count;
+}
+
+void bind_progress(Statement& update, int first, const OperationSnapshot& next) {
+  if (next.progress) {
+    update.bind(first, next.progress->current)
+        .bind(first + 1, next.progress->total)
+        .bind(first + 2, next.progress->unit);
+  } else {
+    update.bind_null(first).bind_null(first + 1).bind_null(first + 2);
+  }
+}
+
+void update_activity(Connection& c, const OperationSnapshot& current, const OperationSnapshot& next,
+                     std::int64_t last_sequence) {
+  auto update = c.prepare(kUpdateActivity);
+  update.bind(1, next.id.value())
+      .bind(2, current.version)
+      .bind(3, to_micros(next.updated_at))
+      .bind(4, to_micros(next.last_progress_at))
+      .bind(5, next.percent)
+      .bind(6, next.message);
+  bind_progress(update, 7, next);
+  update.bind(10, next.version).bind(11, last_sequence).run();
+}
+
+void update_all(Connection& c, const OperationSnapshot& current, const OperationSnapshot& next,
+                std::int64_t last_sequence) {
+  auto update = c.prepare(kUpdateOperation);
+  update.bind(1, next.id.value())
+      .bind(2, current.version)
+      .bind(3, to_string(next.status))
+      .bind(4, to_micros(next.updated_at))
+      .bind(5, to_micros(next.last_progress_at))
+      .bind(6, opt_micros(next.completed_at))
+      .bind(7, next.percent)
+      .bind(8, next.message);
+  bind_progress(update, 9, next);
+  update.bind(12, opt_micros(next.cancel_requested_at))
+      .bind(13, next.cancel_reason)
+      .bind(14, next.stall_count)
+      .bind(15, next.version)
+      .bind(16, last_sequence)
+      .bind(17, to_string(current.status))
+      .run();
+}
+
+}  // namespace
+
 TransitionResult apply_transition(Connection& c, const TransitionRequest& request) {
   auto loaded = load(c, request.id);
   if (!loaded) return TransitionResult{.outcome = TransitionOutcome::NotFound};
@@ -289,29 +363,11 @@ TransitionResult apply_transition(Connection& c, const TransitionRequest& reques
   const std::int64_t last_sequence =
       loaded->last_sequence + static_cast<std::int64_t>(to_append.size());
 
-  auto update = c.prepare(kUpdateOperation);
-  update.bind(1, next.id.value())
-      .bind(2, current.version)
-      .bind(3, to_string(next.status))
-      .bind(4, to_micros(next.updated_at))
-      .bind(5, to_micros(next.last_progress_at))
-      .bind(6, opt_micros(next.completed_at))
-      .bind(7, next.percent)
-      .bind(8, next.message);
-  if (next.progress) {
-    update.bind(9, next.progress->current)
-        .bind(10, next.progress->total)
-        .bind(11, next.progress->unit);
+  if (keeps_status(current, next)) {
+    update_activity(c, current, next, last_sequence);
   } else {
-    update.bind_null(9).bind_null(10).bind_null(11);
+    update_all(c, current, next, last_sequence);
   }
-  update.bind(12, opt_micros(next.cancel_requested_at))
-      .bind(13, next.cancel_reason)
-      .bind(14, next.stall_count)
-      .bind(15, next.version)
-      .bind(16, last_sequence)
-      .bind(17, to_string(current.status))
-      .run();
   if (c.changes() != 1) {
     throw_store_error(c.display_name(), "updating operation '" + request.id.value() + "'",
                       "the row changed between read and write inside one transaction", true);

@@ -40,6 +40,10 @@ std::vector<OperationSnapshot> select_stale(Connection& c, const StaleQuery& que
 // The statement select_stale() runs for `query` (exposed so tests can EXPLAIN it).
 SqlBuilder stale_query(const StaleQuery& query);
 
+// The statements of the write path -- insert, transition, event, tag -- exposed
+// so tests can EXPLAIN them (none may build a temporary b-tree per run).
+std::vector<const char*> write_path_statements();
+
 std::vector<OperationSnapshot> select_list(Connection& c, const ListRequest& request);
 
 StatusCounts select_status_counts(Connection& c, const OperationFilter& filter);

@@ -6,6 +6,7 @@
 
 #include "sqlite_operations.hpp"
 #include "sqlite_rows.hpp"
+#include "sqlite_schema.hpp"
 #include "sqlite_sql_builder.hpp"
 
 namespace incursa::platform::sqlite {
@@ -23,12 +24,15 @@ std::vector<PurgeCandidate> select_purgeable(Connection& c, const PurgeRequest& 
   std::vector<PurgeCandidate> found;
   if (request.limit == 0) return found;
   SqlBuilder q;
-  // The literal status list lets SQLite use the partial index operations_purgeable,
-  // which holds only finished operations, in completion order.
+  // SQLite uses a partial index only when the query's WHERE literally contains
+  // the index's own condition, so kPurgeableCondition is spelled out here exactly
+  // as in operations_purgeable (schema version 3), which holds only finished
+  // operations, in completion order.
   q.sql("SELECT " INCURSA_SQLITE_OPERATION_COLUMNS
         ", (SELECT COUNT(*) FROM operation_events e WHERE e.operation_id = operations.id)"
-        " FROM operations INDEXED BY operations_purgeable"
-        " WHERE status IN ('Succeeded','Failed','Canceled') AND (");
+        " FROM operations INDEXED BY operations_purgeable WHERE (")
+      .sql(kPurgeableCondition)
+      .sql(") AND (");
   bool any = false;
   for (const auto status :
        {OperationStatus::Succeeded, OperationStatus::Failed, OperationStatus::Canceled}) {

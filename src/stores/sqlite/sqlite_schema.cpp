@@ -123,6 +123,59 @@ CREATE INDEX operations_purgeable ON operations (completed_at, id)
   WHERE status IN ('Succeeded','Failed','Canceled');
 CREATE INDEX operation_events_by_time ON operation_events (occurred_at);
 )sql"},
+    // SQLite evaluates `x IN (a, b, c)` -- three constants or more -- by building
+    // a temporary b-tree each time a statement runs; the v1 status CHECK and the
+    // v2 purge index made every insert and status write allocate and free one
+    // (docs/performance.md). Comparisons joined by OR mean the same and cost
+    // nothing. A CHECK cannot be altered in place, so the table is rebuilt, with
+    // foreign keys off (migrate() runs before they are enabled) so the drop does
+    // not cascade to operation_tags.
+    {3, "status checks without IN lists",
+     R"sql(
+CREATE TABLE operations_v3 (
+  id                  TEXT PRIMARY KEY NOT NULL,
+  name                TEXT NOT NULL,
+  status              TEXT NOT NULL CHECK (status = 'Pending' OR status = 'Running' OR
+                        status = 'Succeeded' OR status = 'Failed' OR status = 'Canceled' OR
+                        status = 'Stalled'),
+  started_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  last_progress_at    INTEGER NOT NULL,
+  completed_at        INTEGER,
+  percent             REAL,
+  message             TEXT,
+  progress_current    INTEGER,
+  progress_total      INTEGER,
+  progress_unit       TEXT,
+  correlation_id      TEXT,
+  correlation_json    TEXT,
+  parent_id           TEXT,
+  tags_json           TEXT NOT NULL DEFAULT '{}',
+  cancel_requested_at INTEGER,
+  cancel_reason       TEXT,
+  stall_count         INTEGER NOT NULL DEFAULT 0,
+  version             INTEGER NOT NULL,
+  last_sequence       INTEGER NOT NULL
+);
+
+INSERT INTO operations_v3 SELECT * FROM operations;
+DROP TABLE operations;
+ALTER TABLE operations_v3 RENAME TO operations;
+
+CREATE INDEX operations_stale_by_activity ON operations (updated_at, id)
+  WHERE status IN ('Pending','Running');
+CREATE INDEX operations_stale_by_progress ON operations (last_progress_at, id)
+  WHERE status IN ('Pending','Running');
+CREATE INDEX operations_by_name ON operations (name, started_at);
+CREATE INDEX operations_by_started ON operations (started_at, id);
+CREATE INDEX operations_by_status ON operations (status, started_at);
+CREATE INDEX operations_by_correlation ON operations (correlation_id, started_at)
+  WHERE correlation_id IS NOT NULL;
+CREATE INDEX operations_by_parent ON operations (parent_id, started_at)
+  WHERE parent_id IS NOT NULL;
+CREATE INDEX operations_purgeable ON operations (completed_at, id)
+  WHERE status = 'Succeeded' OR status = 'Failed' OR status = 'Canceled';
+)sql"},
 };
 
 std::int64_t now_micros() {
@@ -183,12 +236,17 @@ void enable_wal(Connection& connection, std::chrono::milliseconds timeout) {
 }
 
 int migrate(Connection& connection) {
+  // A rebuilt table is dropped and replaced (version 3); with foreign keys on,
+  // the drop would cascade to operation_tags. The pragma is a no-op inside a
+  // transaction, so it goes first; the caller turns them on afterwards.
+  connection.exec("PRAGMA foreign_keys = OFF");
   connection.exec("BEGIN IMMEDIATE");
   try {
     // Read again under the write lock: another process may have migrated since
     // the caller's first look.
     int version = read_schema_version(connection);
     check_schema_not_newer(connection, version);
+    const int initial = version;
     for (const Migration& migration : kMigrations) {
       if (migration.version <= version) continue;
       connection.exec(migration.sql);
@@ -201,6 +259,12 @@ int migrate(Connection& connection) {
           .bind(3, migration.description)
           .run();
       version = migration.version;
+    }
+    // Nothing a migration did may leave a dangling reference behind (checked
+    // only after a migration: it reads every child table).
+    if (version != initial && connection.prepare("PRAGMA foreign_key_check").step()) {
+      throw_store_error(connection.display_name(), "cannot migrate the schema",
+                        "a migration left rows whose parent is missing (rolled back)", false);
     }
     connection.exec("COMMIT");
     return version;

@@ -18,7 +18,13 @@
 namespace incursa::platform::sqlite {
 
 // The newest schema version this library knows how to create and use.
-inline constexpr int kLatestSchemaVersion = 2;
+inline constexpr int kLatestSchemaVersion = 3;
+
+// The WHERE of the partial index operations_purgeable (version 3). SQLite uses a
+// partial index only for a query whose WHERE contains this text's expression, so
+// the purge query repeats it verbatim; a test checks it against sqlite_master.
+inline constexpr const char* kPurgeableCondition =
+    "status = 'Succeeded' OR status = 'Failed' OR status = 'Canceled'";
 
 // The database's schema version without taking the write lock: 0 for a database
 // that has no `schema_version` table (a new file, or one that is not ours yet).
@@ -36,7 +42,8 @@ void check_schema_not_newer(const Connection& connection, int version);
 void enable_wal(Connection& connection, std::chrono::milliseconds timeout);
 
 // Applies every missing migration in one write transaction and returns the
-// schema version afterwards. Rolls back and throws on any failure.
+// schema version afterwards. Rolls back and throws on any failure. Leaves
+// foreign keys off (a rebuilt table must not cascade): enable them afterwards.
 int migrate(Connection& connection);
 
 }  // namespace incursa::platform::sqlite

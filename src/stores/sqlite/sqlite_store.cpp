@@ -153,9 +153,8 @@ std::shared_ptr<SqliteStore> SqliteStore::open(SqliteStoreOptions options) {
   connection->exec(impl->options.synchronous == SqliteStoreOptions::Synchronous::Full
                        ? "PRAGMA synchronous = FULL"
                        : "PRAGMA synchronous = NORMAL");
-  connection->exec("PRAGMA foreign_keys = ON");
-
   impl->schema_version = sqlite::migrate(*connection);
+  connection->exec("PRAGMA foreign_keys = ON");
   impl->file_guard = std::make_unique<sqlite::FileGuard>(
       impl->in_memory ? std::string() : impl->options.path, impl->display_name());
   impl->writer = std::make_unique<sqlite::Writer>(std::move(connection), impl->file_guard.get());
