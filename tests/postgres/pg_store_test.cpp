@@ -92,7 +92,12 @@ TEST_F(PgStore, SchemaUsesTheDocumentedTypesAndIndexes) {
                       "'Running'::text]))"),
             std::string::npos)
       << index("operations_stale_activity_idx");
-  EXPECT_NE(index("operations_tags_idx").find("gin (tags jsonb_path_ops)"), std::string::npos);
+  EXPECT_NE(index("operation_tags_idx").find("gin (tags jsonb_path_ops)"), std::string::npos);
+  // Not on operations: every update of a row would add an entry to it (schema v3).
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND tablename = "
+                       "'operations' AND indexdef LIKE '%gin%'",
+                       {store->schema()}),
+            0);
   EXPECT_NE(index("events_pkey").find("(operation_id, sequence)"), std::string::npos);
   EXPECT_EQ(store->schema_version(), PostgresStore::latest_schema_version());
 }
@@ -117,7 +122,7 @@ TEST_F(PgStore, EightThreadsOpeningAFreshSchemaMigrateItOnce) {
   RawPg raw;
   EXPECT_EQ(
       raw.column("SELECT version::text FROM \"" + schema + "\".schema_migrations ORDER BY version"),
-      (std::vector<std::string>{"1", "2"}));
+      (std::vector<std::string>{"1", "2", "3"}));
   // They all work on the one schema.
   Tracker(stores[0]).start("Shared.Op");
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM \"" + schema + "\".operations"), 1);
@@ -132,11 +137,42 @@ TEST_F(PgStore, AnOlderSchemaIsUpgradedInPlaceKeepingItsData) {
   RawPg raw;
   raw.exec("INSERT INTO \"" + schema +
            "\".operations (id, name, status, started_at, updated_at, last_progress_at, version, "
-           "last_sequence) VALUES ('old-1', 'Old.Op', 'Running', now(), now(), now(), 2, 0)");
+           "last_sequence, tags) VALUES ('old-1', 'Old.Op', 'Running', now(), now(), now(), 2, 0, "
+           "'{\"tenant\":\"acme\"}'), ('old-2', 'Old.Op', 'Running', now(), now(), now(), 2, 0, "
+           "'{}')");
   const auto store = open_schema(schema);
-  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store->schema_version(), PostgresStore::latest_schema_version());
   EXPECT_EQ(store->get(OperationId::parse("old-1"))->name, "Old.Op");
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM \"" + schema + "\".schema_migrations"), 2);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM \"" + schema + "\".schema_migrations"),
+            PostgresStore::latest_schema_version());
+  // Version 3 copied the tags that were there into operation_tags: a tag filter
+  // still finds the old operation, and only it.
+  ListRequest by_tag;
+  by_tag.filter.tags = {{"tenant", "acme"}};
+  const auto found = store->list(by_tag);
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].id.value(), "old-1");
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM \"" + schema + "\".operation_tags"), 1);
+}
+
+TEST_F(PgStore, TagsAreCopiedOnceAndGoWithTheirOperation) {
+  const auto store = open_fresh_store();
+  Tracker tracker(store);
+  const auto tagged = tracker.start("Tagged.Op", StartOptions{.tags = {{"tenant", "acme"}}});
+  tracker.start("Plain.Op");
+  RawPg raw;
+  const std::string tags_table = "\"" + store->schema() + "\".operation_tags";
+  EXPECT_EQ(raw.column("SELECT operation_id || ' ' || tags::text FROM " + tags_table),
+            (std::vector<std::string>{tagged.id.value() + R"( {"tenant": "acme"})"}));
+  // Updates never touch the copy (tags cannot change after start).
+  tracker.update_progress(tagged.id, ProgressUpdate{.percent = 50});
+  tracker.complete(tagged.id, OperationStatus::Succeeded);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM " + tags_table), 1);
+  // A purge takes the copy with the operation.
+  const PurgeRequest purge{.succeeded_before = tagged.started_at + std::chrono::hours(24)};
+  ASSERT_EQ(store->find_purgeable(purge).size(), 1U);
+  EXPECT_EQ(store->delete_operations({tagged.id}, purge), (std::vector<OperationId>{tagged.id}));
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM " + tags_table), 0);
 }
 
 TEST_F(PgStore, ASchemaFromANewerLibraryIsRefused) {

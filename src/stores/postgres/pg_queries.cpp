@@ -41,7 +41,7 @@ class Conditions {
   Params params;
 };
 
-void add_filter(Conditions& c, const OperationFilter& f) {
+void add_filter(Conditions& c, const std::string& schema, const OperationFilter& f) {
   if (!f.statuses.empty()) {
     std::vector<std::optional<std::string>> names;
     for (int i = 0; i < kOperationStatusCount; ++i) {
@@ -57,7 +57,12 @@ void add_filter(Conditions& c, const OperationFilter& f) {
               "::text AND starts_with(o.name, " + p + "::text)",
           'p');
   }
-  if (!f.tags.empty()) c.add("o.tags @> " + c.bind(to_json(f.tags)) + "::jsonb", 't');
+  if (!f.tags.empty()) {
+    // operation_tags holds the tags of every operation that has any (schema v3).
+    c.add("o.id IN (SELECT t.operation_id FROM " + schema + ".operation_tags t WHERE t.tags @> " +
+              c.bind(to_json(f.tags)) + "::jsonb)",
+          't');
+  }
   if (f.correlation_id) {
     c.add("(o.correlation ->> 'correlation_id') = " + c.bind(f.correlation_id->value()) + "::text",
           'c');
@@ -108,7 +113,7 @@ constexpr const char* kAuditColumns =
 
 BuiltQuery list_query(const std::string& schema, const ListRequest& r) {
   Conditions c;
-  add_filter(c, r.filter);
+  add_filter(c, schema, r.filter);
   const bool newest = r.order == ListOrder::NewestFirst;
   if (r.after) {
     const bool whole = whole_micros(r.after->started_at);
@@ -127,7 +132,7 @@ BuiltQuery list_query(const std::string& schema, const ListRequest& r) {
 
 BuiltQuery count_query(const std::string& schema, const OperationFilter& filter) {
   Conditions c;
-  add_filter(c, filter);
+  add_filter(c, schema, filter);
   BuiltQuery q;
   q.statement.sql =
       "SELECT o.status, count(*) FROM " + schema + ".operations o" + c.where + " GROUP BY o.status";

@@ -262,9 +262,160 @@ CREATE INDEX operations_purge_idx ON {s}.operations (completed_at, id)
 CREATE INDEX events_occurred_idx ON {s}.events (occurred_at);
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Version 3: tags move out of the row every write replaces, and a leaner
+// op_transition (below). PostgreSQL adds an
+// entry to every index of a table on an update that cannot be HOT (and ours never
+// is: the stale indexes cover updated_at), so the GIN index on operations.tags
+// took an insert on every progress update and heartbeat -- the costliest part of
+// op_transition, whose pending list also made the writer that overflowed it flush
+// it (docs/postgres.md, "Performance"). Tags never change after the insert, so
+// they are copied once, by a trigger on insert, into operation_tags, whose GIN
+// index answers tag filters; operations.tags stays the column snapshots read.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE {s}.operation_tags (
+  operation_id text  COLLATE "C" PRIMARY KEY
+               REFERENCES {s}.operations (id) ON DELETE CASCADE,
+  tags         jsonb NOT NULL
+);
+INSERT INTO {s}.operation_tags (operation_id, tags)
+  SELECT id, tags FROM {s}.operations WHERE tags <> '{}'::jsonb;
+CREATE INDEX operation_tags_idx ON {s}.operation_tags USING gin (tags jsonb_path_ops);
+DROP INDEX {s}.operations_tags_idx;
+
+CREATE FUNCTION {s}.op_copy_tags() RETURNS trigger
+  LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO {s}.operation_tags (operation_id, tags) VALUES (NEW.id, NEW.tags);
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER operations_copy_tags AFTER INSERT ON {s}.operations
+  FOR EACH ROW WHEN (NEW.tags <> '{}'::jsonb) EXECUTE FUNCTION {s}.op_copy_tags();
+
+-- op_transition as in version 1, doing less on the most frequent call, a
+-- progress update or heartbeat: no replay lookup for a request without event
+-- keys, no events INSERT without events, and the result row returned with
+-- RETURN NEXT instead of a RETURN QUERY that plans and runs one more SELECT.
+CREATE OR REPLACE FUNCTION {s}.op_transition(
+    p_id text, p_allowed text[],
+    p_stale_basis text, p_stale_cutoff timestamptz, p_stale_age interval,
+    p_at timestamptz, p_status text,
+    p_percent double precision, p_message text,
+    p_set_progress boolean, p_progress_current bigint, p_progress_total bigint,
+    p_progress_unit text,
+    p_mark_progress boolean, p_mark_completed boolean,
+    p_request_cancel boolean, p_cancel_reason text, p_increment_stall_count boolean,
+    p_status_from text[], p_status_message text[], p_status_data text[], p_status_key text,
+    p_event_at timestamptz[], p_event_kind text[], p_event_message text[], p_event_data text[],
+    p_event_key text[])
+  RETURNS TABLE (outcome text, old_status text, first_sequence bigint, op {s}.operations)
+  LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_row {s}.operations;
+  v_old text;
+  v_at timestamptz;
+  v_cutoff timestamptz;
+  v_seq bigint;
+  v_first bigint;
+  v_pick integer;
+  v_replayed bigint;
+BEGIN
+  SELECT * INTO v_row FROM {s}.operations WHERE id = p_id FOR UPDATE;
+  IF NOT FOUND THEN
+    outcome := 'NotFound';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  -- A request seen before (retried after its reply was lost) finds its own event
+  -- keys: report that write instead of applying it twice. A request without keys
+  -- (a progress update) cannot be recognised, so it skips the lookup.
+  IF p_status_key IS NOT NULL OR cardinality(p_event_key) > 0 THEN
+    SELECT min(e.sequence) INTO v_replayed FROM {s}.events e
+     WHERE e.operation_id = p_id AND e.event_key = ANY (array_append(p_event_key, p_status_key));
+    IF v_replayed IS NOT NULL THEN
+      outcome := 'Replayed';
+      first_sequence := v_replayed;
+      op := v_row;
+      RETURN NEXT;
+      RETURN;
+    END IF;
+  END IF;
+  v_old := v_row.status;
+  IF NOT (v_old = ANY (p_allowed)) THEN
+    outcome := 'Rejected';
+    old_status := v_old;
+    op := v_row;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  -- Taken after the row lock, so activity times follow the order of the writes.
+  v_at := COALESCE(p_at, clock_timestamp());
+  IF p_stale_basis IS NOT NULL THEN
+    v_cutoff := CASE WHEN p_at IS NULL THEN v_at - p_stale_age ELSE p_stale_cutoff END;
+    IF NOT ((CASE WHEN p_stale_basis = 'Progress' THEN v_row.last_progress_at
+                  ELSE v_row.updated_at END) < v_cutoff) THEN
+      outcome := 'NotStale';
+      old_status := v_old;
+      op := v_row;
+      RETURN NEXT;
+      RETURN;
+    END IF;
+  END IF;
+  v_first := v_row.last_sequence + 1;
+  v_seq := v_row.last_sequence;
+  IF p_status IS NOT NULL AND p_status <> v_old THEN
+    -- The client sent the status event for every status it allows; take ours.
+    v_pick := array_position(p_status_from, v_old);
+    IF v_pick IS NULL THEN
+      RAISE EXCEPTION 'no status event supplied for % -> %', v_old, p_status;
+    END IF;
+    v_seq := v_seq + 1;
+    INSERT INTO {s}.events (operation_id, sequence, occurred_at, kind, message, data_json, event_key)
+    VALUES (p_id, v_seq, v_at, 'status', p_status_message[v_pick], p_status_data[v_pick],
+            p_status_key);
+  END IF;
+  IF cardinality(p_event_kind) > 0 THEN
+    INSERT INTO {s}.events (operation_id, sequence, occurred_at, kind, message, data_json, event_key)
+    SELECT p_id, v_seq + e.n, CASE WHEN p_at IS NULL THEN v_at ELSE e.at END, e.kind, e.message,
+           e.data, e.key
+      FROM unnest(p_event_at, p_event_kind, p_event_message, p_event_data, p_event_key)
+           WITH ORDINALITY AS e(at, kind, message, data, key, n);
+    v_seq := v_seq + cardinality(p_event_kind);
+  END IF;
+  UPDATE {s}.operations SET
+      status = COALESCE(p_status, status),
+      percent = COALESCE(p_percent, percent),
+      message = COALESCE(p_message, message),
+      progress_current = CASE WHEN p_set_progress THEN p_progress_current ELSE progress_current END,
+      progress_total = CASE WHEN p_set_progress THEN p_progress_total ELSE progress_total END,
+      progress_unit = CASE WHEN p_set_progress THEN p_progress_unit ELSE progress_unit END,
+      last_progress_at = CASE WHEN p_mark_progress THEN v_at ELSE last_progress_at END,
+      completed_at = CASE WHEN p_mark_completed THEN v_at ELSE completed_at END,
+      cancel_requested_at = CASE WHEN p_request_cancel
+                                 THEN COALESCE(cancel_requested_at, v_at)
+                                 ELSE cancel_requested_at END,
+      cancel_reason = CASE WHEN p_request_cancel THEN COALESCE(cancel_reason, p_cancel_reason)
+                           ELSE cancel_reason END,
+      stall_count = stall_count + CASE WHEN p_increment_stall_count THEN 1 ELSE 0 END,
+      updated_at = v_at,
+      version = version + 1,
+      last_sequence = v_seq
+    WHERE id = p_id
+    RETURNING * INTO v_row;
+  outcome := 'Applied';
+  old_status := v_old;
+  first_sequence := v_first;
+  op := v_row;
+  RETURN NEXT;
+END
+$fn$;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {"operations, events, op_insert, op_transition", kV1},
     {"audit_events; retention indexes", kV2},
+    {"operation_tags: tags out of the updated row", kV3},
 }};
 
 std::string substitute(std::string_view sql, std::string_view quoted) {
