@@ -9,6 +9,15 @@
 // moves the caller's event strings into the record and copies out only what the
 // caller asked for; and a status change is stored as its two statuses, its text
 // and data JSON made only when the event is read.
+//
+// Queries (docs/design.md, "Memory store indexes"): list() and find_stale() walk
+// ordered indexes instead of copying and sorting every snapshot, so a page costs
+// what it returns, not what the store holds. The indexes are kept lazily: a write
+// only flags its record dirty (under the record's own mutex, pushing it on its
+// shard's small dirty list the first time), and each query, under the one index
+// mutex, first takes in every dirty record and moves its index entries. So the
+// hot path takes no global lock, and an index reflects every write acknowledged
+// before the query began.
 #include "incursa/platform/stores/memory_store.hpp"
 
 #include <algorithm>
@@ -18,6 +27,7 @@
 #include <cstring>
 #include <mutex>
 #include <random>
+#include <set>
 #include <shared_mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -62,6 +72,33 @@ std::string take(const std::string& s) { return s; }
 std::optional<std::string> take(std::optional<std::string>& s) { return std::move(s); }
 std::optional<std::string> take(const std::optional<std::string>& s) { return s; }
 
+struct Record;
+
+// An entry of an ordered index: a timestamp, then the id (ties by id, as every
+// store orders them).
+struct IndexKey {
+  Timestamp at{};
+  const std::string* id = nullptr;  // the record's map key: never changes
+  Record* record = nullptr;
+};
+
+struct IndexLess {
+  bool operator()(const IndexKey& a, const IndexKey& b) const noexcept {
+    return a.at != b.at ? a.at < b.at : *a.id < *b.id;
+  }
+};
+
+using Index = std::set<IndexKey, IndexLess>;
+
+// The store's indexes. "Open" ones hold only non-terminal operations.
+enum IndexKind : std::size_t {
+  kStartedAll,    // (started_at, id) of every live operation
+  kStartedOpen,   // (started_at, id), non-terminal
+  kUpdatedOpen,   // (updated_at, id), non-terminal: find_stale by activity
+  kProgressOpen,  // (last_progress_at, id), non-terminal: find_stale by progress
+  kIndexCount
+};
+
 struct Record {
   std::mutex mutex;
   OperationSnapshot snapshot;
@@ -71,6 +108,17 @@ struct Record {
   // racing insert adds it to its shard before taking its mutex.
   bool exists = false;
   bool purged = false;  // snapshot removed by retention; events kept as evidence
+  // Written since the last query took it in: on its shard's dirty list.
+  bool dirty = false;
+
+  // Set once when the record is added to its shard, then only read.
+  const std::string* id = nullptr;  // the shard map's key
+  std::uint8_t shard = 0;
+
+  // Guarded by the store's index mutex, not by `mutex`: which indexes hold the
+  // record (bit per IndexKind) and where.
+  std::uint8_t indexed = 0;
+  std::array<Index::iterator, kIndexCount> positions{};
 
   // Room for a typical operation's events (created, running, a few of its own,
   // the completion) without regrowing.
@@ -200,6 +248,7 @@ class MemoryStore final : public OperationStore {
     record.purged = false;
     if (record.events.capacity() == 0) record.events.reserve(Record::kInitialEvents);
     record.append(created);
+    mark_dirty(record);
     return {true, operation};
   }
 
@@ -211,6 +260,7 @@ class MemoryStore final : public OperationStore {
     if (outcome == TransitionOutcome::NotFound) return {outcome, std::nullopt, {}};
     if (outcome != TransitionOutcome::Applied) return {outcome, record->snapshot, {}};
     const std::size_t appended = record->apply(request, false);
+    mark_dirty(*record);
     TransitionResult result{TransitionOutcome::Applied, record->snapshot, {}};
     result.appended.reserve(appended);
     const OperationId& id = record->snapshot.id;
@@ -230,7 +280,10 @@ class MemoryStore final : public OperationStore {
     out.outcome = check(*record, request);
     if (out.outcome == TransitionOutcome::NotFound) return;
     std::size_t appended = 0;
-    if (out.outcome == TransitionOutcome::Applied) appended = record->apply(request, true);
+    if (out.outcome == TransitionOutcome::Applied) {
+      appended = record->apply(request, true);
+      mark_dirty(*record);
+    }
     out.status = record->snapshot.status;
     if (out.snapshot) *out.snapshot = record->snapshot;
     if (out.last_event && appended > 0) {
@@ -264,6 +317,7 @@ class MemoryStore final : public OperationStore {
     record.events = std::move(restored);
     record.exists = true;
     record.purged = false;
+    mark_dirty(record);
     return true;
   }
 
@@ -294,49 +348,92 @@ class MemoryStore final : public OperationStore {
   }
 
   std::vector<OperationSnapshot> find_stale(const StaleQuery& query) override {
+    // Terminal operations are in no activity index.
+    if ((query.statuses.bits() & StatusSet::terminal().bits()) != 0) return scan_stale(query);
+    std::vector<OperationSnapshot> found;
+    if (query.statuses.empty() || query.limit == 0) return found;
     const StaleCondition condition{query.basis, query.cutoff};
-    std::vector<OperationSnapshot> found = collect([&](const OperationSnapshot& s) {
-      return query.statuses.contains(s.status) && is_stale(s, condition) &&
-             name_matches(query, s.name);
-    });
-    const auto basis = [&](const OperationSnapshot& s) {
-      return query.basis == ActivityBasis::Progress ? s.last_progress_at : s.updated_at;
-    };
-    std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
-      return basis(a) != basis(b) ? basis(a) < basis(b) : a.id < b.id;
-    });
-    if (found.size() > query.limit) found.resize(query.limit);
+    const bool by_progress = query.basis == ActivityBasis::Progress;
+    std::lock_guard lock(index_mutex_);
+    drain();
+    const Index& index = indexes_[by_progress ? kProgressOpen : kUpdatedOpen];
+    for (auto it = index.begin(); it != index.end() && it->at < query.cutoff; ++it) {
+      Record& r = *it->record;
+      std::lock_guard record_lock(r.mutex);
+      const OperationSnapshot& s = r.snapshot;
+      // A write since the drain may have moved the record: it is then left out,
+      // as if the query had run just before that write.
+      if (!live(r) || (by_progress ? s.last_progress_at : s.updated_at) != it->at) continue;
+      if (!query.statuses.contains(s.status) || !is_stale(s, condition) ||
+          !name_matches(query, s.name)) {
+        continue;
+      }
+      found.push_back(s);
+      if (found.size() >= query.limit) break;
+    }
     return found;
   }
 
   std::vector<OperationSnapshot> list(const ListRequest& request) override {
-    const bool newest_first = request.order == ListOrder::NewestFirst;
-    // Strictly after the cursor in the requested order.
-    const auto after_cursor = [&](const OperationSnapshot& s) {
-      if (!request.after) return true;
-      const auto& c = *request.after;
-      if (s.started_at != c.started_at) {
-        return newest_first ? s.started_at < c.started_at : s.started_at > c.started_at;
+    std::vector<OperationSnapshot> found;
+    if (request.limit == 0) return found;
+    const OperationFilter& filter = request.filter;
+    const bool open_only =
+        !filter.statuses.empty() && (filter.statuses.bits() & StatusSet::terminal().bits()) == 0;
+    std::lock_guard lock(index_mutex_);
+    drain();
+    const Index& index = indexes_[open_only ? kStartedOpen : kStartedAll];
+    const IndexLess less;
+    const std::string no_id;  // sorts before every id: {t, no_id} is the first key at t
+    // Adds the row of `key` if it (still) matches; true when the page is full.
+    const auto take_row = [&](const IndexKey& key) {
+      Record& r = *key.record;
+      std::lock_guard record_lock(r.mutex);
+      if (live(r) && r.snapshot.started_at == key.at && matches(filter, r.snapshot)) {
+        found.push_back(r.snapshot);
       }
-      return newest_first ? s.id < c.id : s.id > c.id;
+      return found.size() >= request.limit;
     };
-    std::vector<OperationSnapshot> found = collect(
-        [&](const OperationSnapshot& s) { return matches(request.filter, s) && after_cursor(s); });
-    std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
-      if (a.started_at != b.started_at) {
-        return newest_first ? a.started_at > b.started_at : a.started_at < b.started_at;
+    if (request.order == ListOrder::NewestFirst) {
+      // Rows before `end` (strictly before the cursor, started before started_to),
+      // walked backwards down to started_from.
+      auto end = index.end();
+      const auto lower = [&](const IndexKey& bound) {
+        if (end == index.end() || less(bound, *end)) end = index.lower_bound(bound);
+      };
+      if (request.after) lower({request.after->started_at, &request.after->id.value(), nullptr});
+      if (filter.started_to) lower({*filter.started_to, &no_id, nullptr});
+      for (auto it = end; it != index.begin();) {
+        --it;
+        if (filter.started_from && it->at < *filter.started_from) break;
+        if (take_row(*it)) break;
       }
-      return newest_first ? a.id > b.id : a.id < b.id;
-    });
-    if (found.size() > request.limit) found.resize(request.limit);
+    } else {
+      // Rows from `begin` (strictly after the cursor, started at or after
+      // started_from), walked forwards up to started_to.
+      auto begin = index.begin();
+      const auto raise = [&](Index::const_iterator candidate) {
+        if (candidate == index.end() || (begin != index.end() && less(*begin, *candidate))) {
+          begin = candidate;
+        }
+      };
+      if (request.after) {
+        raise(index.upper_bound({request.after->started_at, &request.after->id.value(), nullptr}));
+      }
+      if (filter.started_from) raise(index.lower_bound({*filter.started_from, &no_id, nullptr}));
+      for (auto it = begin; it != index.end(); ++it) {
+        if (filter.started_to && it->at >= *filter.started_to) break;
+        if (take_row(*it)) break;
+      }
+    }
     return found;
   }
 
   StatusCounts count_by_status(const OperationFilter& filter) override {
     StatusCounts counts;
-    for (const auto& s : collect([&](const OperationSnapshot& s) { return matches(filter, s); })) {
-      ++counts[s.status];
-    }
+    for_each_record([&](Record& r) {
+      if (live(r) && matches(filter, r.snapshot)) ++counts[r.snapshot.status];
+    });
     return counts;
   }
 
@@ -386,6 +483,7 @@ class MemoryStore final : public OperationStore {
       std::lock_guard lock(record->mutex);
       if (live(*record) && is_purgeable(record->snapshot, request)) {
         record->purged = true;
+        mark_dirty(*record);
         deleted.push_back(id);
       }
     }
@@ -422,6 +520,86 @@ class MemoryStore final : public OperationStore {
     return TransitionOutcome::Applied;
   }
 
+  // find_stale() by copying every match and sorting: for queries that ask for
+  // terminal statuses, which the activity indexes leave out.
+  std::vector<OperationSnapshot> scan_stale(const StaleQuery& query) {
+    const StaleCondition condition{query.basis, query.cutoff};
+    std::vector<OperationSnapshot> found = collect([&](const OperationSnapshot& s) {
+      return query.statuses.contains(s.status) && is_stale(s, condition) &&
+             name_matches(query, s.name);
+    });
+    const auto basis = [&](const OperationSnapshot& s) {
+      return query.basis == ActivityBasis::Progress ? s.last_progress_at : s.updated_at;
+    };
+    std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+      return basis(a) != basis(b) ? basis(a) < basis(b) : a.id < b.id;
+    });
+    if (found.size() > query.limit) found.resize(query.limit);
+    return found;
+  }
+
+  // After a write that may move `record` in the indexes; its mutex held. Costs a
+  // flag check when the record is already waiting for the next query.
+  void mark_dirty(Record& record) {
+    if (record.dirty) return;
+    Shard& shard = shards_[record.shard];
+    {
+      std::lock_guard lock(shard.dirty_mutex);
+      shard.dirty.push_back(&record);
+    }
+    record.dirty = true;
+  }
+
+  // Takes in every record written since the last query. index_mutex_ held.
+  void drain() {
+    for (Shard& shard : shards_) {
+      {
+        std::lock_guard lock(shard.dirty_mutex);
+        if (shard.dirty.empty()) continue;
+        draining_.swap(shard.dirty);
+      }
+      for (Record* record : draining_) {
+        std::lock_guard lock(record->mutex);
+        record->dirty = false;
+        reindex(*record);
+      }
+      draining_.clear();
+    }
+  }
+
+  // Puts `r` where its snapshot belongs in each index; its mutex and
+  // index_mutex_ held.
+  void reindex(Record& r) {
+    const bool is_live = live(r);
+    const bool open = is_live && !r.snapshot.terminal();
+    place(kStartedAll, r, is_live, r.snapshot.started_at);
+    place(kStartedOpen, r, open, r.snapshot.started_at);
+    place(kUpdatedOpen, r, open, r.snapshot.updated_at);
+    place(kProgressOpen, r, open, r.snapshot.last_progress_at);
+  }
+
+  // Adds, moves or removes the entry of `r` in one index. A move reuses the
+  // entry's node, so it allocates nothing.
+  void place(IndexKind which, Record& r, bool wanted, Timestamp at) {
+    Index& index = indexes_[which];
+    const auto bit = static_cast<std::uint8_t>(1U << which);
+    Index::iterator& position = r.positions[which];
+    if ((r.indexed & bit) != 0) {
+      if (!wanted) {
+        index.erase(position);
+        r.indexed = static_cast<std::uint8_t>(r.indexed & ~bit);
+      } else if (position->at != at) {
+        auto node = index.extract(position);
+        node.value().at = at;
+        // Writes mostly move a record to the newest end.
+        position = index.insert(index.end(), std::move(node));
+      }
+    } else if (wanted) {
+      position = index.insert(index.end(), IndexKey{at, r.id, &r});
+      r.indexed = static_cast<std::uint8_t>(r.indexed | bit);
+    }
+  }
+
   template <class Fn>
   void for_each_record(Fn fn) {
     for (Shard& shard : shards_) {
@@ -452,9 +630,13 @@ class MemoryStore final : public OperationStore {
   struct alignas(64) Shard {
     std::shared_mutex mutex;
     Map records;
+    // Records written since the last query, each once (Record::dirty).
+    std::mutex dirty_mutex;
+    std::vector<Record*> dirty;
   };
 
-  Shard& shard_for(std::uint64_t hash) { return shards_[(hash >> 40) % kShardCount]; }
+  static std::size_t shard_index(std::uint64_t hash) noexcept { return (hash >> 40) % kShardCount; }
+  Shard& shard_for(std::uint64_t hash) { return shards_[shard_index(hash)]; }
 
   Record* find(const OperationId& id) {
     const std::string& key = id.value();
@@ -477,11 +659,17 @@ class MemoryStore final : public OperationStore {
 
   Record& find_or_add(const OperationId& id) {
     const std::uint64_t hash = hash_id(id.value(), seed_);
-    Shard& shard = shard_for(hash);
+    const std::size_t index = shard_index(hash);
+    Shard& shard = shards_[index];
     Record* record = nullptr;
     {
       std::unique_lock lock(shard.mutex);
-      record = &shard.records.try_emplace(id.value()).first->second;
+      const auto [it, added] = shard.records.try_emplace(id.value());
+      record = &it->second;
+      if (added) {
+        record->id = &it->first;
+        record->shard = static_cast<std::uint8_t>(index);
+      }
     }
     remember(id.value(), record);
     return *record;
@@ -498,6 +686,12 @@ class MemoryStore final : public OperationStore {
   const std::uint64_t uid_ = g_next_store_uid.fetch_add(1, std::memory_order_relaxed);
   std::uint64_t seed_ = 0;  // of hash_id(), chosen per store
   std::array<Shard, kShardCount> shards_;
+
+  // Lock order: index_mutex_, then a record's mutex, then a shard's dirty_mutex
+  // (a writer holds its record's mutex when it takes its shard's dirty_mutex).
+  std::mutex index_mutex_;
+  std::array<Index, kIndexCount> indexes_;  // guarded by index_mutex_
+  std::vector<Record*> draining_;           // guarded by index_mutex_
 
   // Audit events are append-only and read in bulk; one lock is enough.
   std::mutex audit_mutex_;
