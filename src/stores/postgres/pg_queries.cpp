@@ -48,7 +48,14 @@ void add_filter(Conditions& c, const std::string& schema, const OperationFilter&
       const auto s = static_cast<OperationStatus>(i);
       if (f.statuses.contains(s)) names.emplace_back(std::string(to_string(s)));
     }
-    c.add("o.status = ANY (" + c.bind(text_array(names)) + "::text[])", 's');
+    if (names.size() == 1) {
+      // One status as an equality, so operations_status_started_idx (status,
+      // started_at, id) returns a list page in order without sorting every row
+      // in that status; "= ANY" over a one-element array does not get that plan.
+      c.add("o.status = " + c.bind(names.front()) + "::text", 'S');
+    } else {
+      c.add("o.status = ANY (" + c.bind(text_array(names)) + "::text[])", 's');
+    }
   }
   if (f.name) c.add("o.name = " + c.bind(*f.name) + "::text", 'n');
   if (f.name_prefix) {
