@@ -15,6 +15,7 @@
 #include "incursa/platform/observability/operation_metrics.hpp"
 #include "incursa/platform/observability/platform_event_emitter.hpp"
 #include "incursa/platform/observability/platform_names.hpp"
+#include "incursa/platform/operations/forwarding_tracker.hpp"
 #include "incursa/platform/operations/operation_json.hpp"
 #include "incursa/platform/operations/operation_query.hpp"
 #include "incursa/platform/operations/operation_scope.hpp"

@@ -19,19 +19,18 @@
 
 #include "incursa/platform/observability/operation_metrics.hpp"
 #include "incursa/platform/observability/platform_event_emitter.hpp"
-#include "incursa/platform/operations/operation_tracker.hpp"
+#include "incursa/platform/operations/forwarding_tracker.hpp"
 
 namespace incursa::platform {
 
-class ObservedTracker final : public OperationTracker, public OperationWatcher {
+class ObservedTracker final : public ForwardingTracker {
  public:
   ObservedTracker(OperationTracker& tracker, OperationWatcher& watcher,
                   PlatformEventEmitter* emitter, OperationMetrics* metrics)
-      : tracker_(tracker), watcher_(watcher), emitter_(emitter), metrics_(metrics) {}
+      : ForwardingTracker(tracker, watcher), emitter_(emitter), metrics_(metrics) {}
 
   OperationSnapshot start(std::string_view name, const StartOptions& options = {}) override;
   OperationSnapshot update_progress(const OperationId& id, const ProgressUpdate& update) override;
-  OperationSnapshot heartbeat(const OperationId& id) override;
   OperationEvent add_event(const OperationId& id, std::string_view kind,
                            std::optional<std::string_view> message = std::nullopt,
                            std::optional<std::string_view> data_json = std::nullopt) override;
@@ -39,34 +38,12 @@ class ObservedTracker final : public OperationTracker, public OperationWatcher {
                              std::optional<std::string_view> message = std::nullopt) override;
   OperationSnapshot request_cancel(const OperationId& id,
                                    std::optional<std::string_view> reason = std::nullopt) override;
-  std::optional<OperationSnapshot> get_snapshot(const OperationId& id) override {
-    return tracker_.get_snapshot(id);
-  }
-  std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence = 0,
-                                     std::size_t limit = 1000) override {
-    return tracker_.events(id, after_sequence, limit);
-  }
-  OperationPage list(const OperationQuery& query) override { return tracker_.list(query); }
-  StatusCounts count_by_status(const OperationFilter& filter = {}) override {
-    return tracker_.count_by_status(filter);
-  }
-  OperationPage children(const OperationId& id, std::size_t limit = 100,
-                         std::optional<std::string> page_token = std::nullopt) override {
-    return tracker_.children(id, limit, std::move(page_token));
-  }
-  Timeline timeline(const OperationId& id) override { return tracker_.timeline(id); }
-
-  std::vector<OperationSnapshot> find_stalled(const StallQuery& query) override {
-    return watcher_.find_stalled(query);
-  }
   bool mark_stalled(const OperationId& id) override;
   bool mark_stalled(const OperationId& id, const StaleCondition& still_stale) override;
 
  private:
   void stalled(const OperationId& id);
 
-  OperationTracker& tracker_;
-  OperationWatcher& watcher_;
   PlatformEventEmitter* emitter_;
   OperationMetrics* metrics_;
 };
