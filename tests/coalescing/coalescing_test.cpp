@@ -18,7 +18,11 @@
 
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/stores/memory_store.hpp"
+#ifdef INCURSA_COALESCING_ON_POSTGRES
+#include "pg_test_support.hpp"  // built again in tests/postgres, against the test server
+#else
 #include "sqlite_test_support.hpp"
+#endif
 
 namespace incursa::platform::testing {
 namespace {
@@ -26,7 +30,11 @@ namespace {
 using std::chrono::milliseconds;
 
 std::shared_ptr<OperationStore> make_store(const std::string& kind) {
+#ifdef INCURSA_COALESCING_ON_POSTGRES
+  if (kind == "postgres") return open_fresh_store({}, "coalesce");
+#else
   if (kind == "sqlite") return open_temp_store();
+#endif
   return make_memory_store();
 }
 
@@ -39,6 +47,9 @@ ProgressUpdate percent(double value) {
 class Coalescing : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+#ifdef INCURSA_COALESCING_ON_POSTGRES
+    INCURSA_REQUIRE_PG_SERVER();
+#endif
     store_ = make_store(GetParam());
     TrackerOptions options;
     options.clock = clock_;
@@ -483,8 +494,13 @@ TEST_P(Coalescing, CoalescingConcurrencyManyThreadsOnSharedAndOwnOperations) {
   }
 }
 
+#ifdef INCURSA_COALESCING_ON_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Stores, Coalescing, ::testing::Values("postgres"),
+                         [](const auto& info) { return info.param; });
+#else
 INSTANTIATE_TEST_SUITE_P(Stores, Coalescing, ::testing::Values("memory", "sqlite"),
                          [](const auto& info) { return info.param; });
+#endif
 
 }  // namespace
 }  // namespace incursa::platform::testing
