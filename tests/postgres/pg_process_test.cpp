@@ -282,6 +282,13 @@ class Collector {
       return true;
     }) && closed_.empty();
   }
+  // Waits until the reader of every child has seen the end of its output (the
+  // child exited and every line it wrote is in lines()); false on timeout.
+  bool wait_until_closed(int children, std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout,
+                             [&] { return static_cast<int>(closed_.size()) >= children; });
+  }
   int acks(int index) {
     std::lock_guard lock(mutex_);
     return acks_[index];
@@ -340,7 +347,8 @@ TEST_F(PgProcesses, ServerRestartMidRunLosesNothingAcknowledgedAndStoresRecover)
     EXPECT_EQ(store->get(mine)->version, 1);
     for (auto& w : writers) w->write_line("stop");
     for (auto& w : writers) EXPECT_TRUE(exited_cleanly(w->wait()));
-    // ~Collector joins the readers: every line is in.
+    // A child's exit does not mean its reader has read the last line yet.
+    ASSERT_TRUE(collector.wait_until_closed(kWriters, 60s)) << "a writer's output never ended";
     for (int p = 0; p < kWriters; ++p) {
       SCOPED_TRACE("writer " + std::to_string(p));
       const auto lines = collector.lines(p);
