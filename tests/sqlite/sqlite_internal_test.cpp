@@ -148,11 +148,10 @@ class SqliteWriterBatch : public ::testing::Test {
     writer = std::make_unique<sqlite::Writer>(std::move(connection));
   }
 
-  static sqlite::Writer::Job insert(int v) {
-    return {[v](sqlite::Connection& c) {
-              c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{v}).run();
-            },
-            nullptr};
+  static std::function<void(sqlite::Connection&)> insert(int v) {
+    return [v](sqlite::Connection& c) {
+      c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{v}).run();
+    };
   }
 
   std::vector<std::string> values() {
@@ -166,15 +165,14 @@ class SqliteWriterBatch : public ::testing::Test {
 };
 
 TEST_F(SqliteWriterBatch, AFailingJobRollsBackOnlyItself) {
-  std::vector<sqlite::Writer::Job> jobs;
-  jobs.push_back(insert(1));
-  jobs.push_back(insert(2));
-  jobs.back().work = [](sqlite::Connection& c) {
+  std::vector<sqlite::Writer::Job> jobs(4);
+  jobs[0].work = insert(1);
+  jobs[1].work = [](sqlite::Connection& c) {
     c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{2}).run();
     throw std::runtime_error("job 2 fails after writing");
   };
-  jobs.push_back(insert(1));  // duplicate key: a StoreError from SQLite
-  jobs.push_back(insert(3));
+  jobs[2].work = insert(1);  // duplicate key: a StoreError from SQLite
+  jobs[3].work = insert(3);
   writer->commit_batch(jobs);
   EXPECT_FALSE(jobs[0].error);
   EXPECT_TRUE(jobs[1].error);
@@ -182,6 +180,33 @@ TEST_F(SqliteWriterBatch, AFailingJobRollsBackOnlyItself) {
   EXPECT_THROW(std::rethrow_exception(jobs[2].error), StoreError);
   EXPECT_FALSE(jobs[3].error);
   EXPECT_EQ(values(), (std::vector<std::string>{"1", "3"}));
+}
+
+TEST_F(SqliteWriterBatch, ABatchRunsOnceUnlessAJobFailsThenAgainWithEachJobIsolated) {
+  // Without failures every job runs once; a failure rolls the first run back and
+  // the batch runs again with savepoints, so survivors run twice but commit once.
+  int runs_of_first = 0;
+  std::vector<sqlite::Writer::Job> clean(2);
+  clean[0].work = [&](sqlite::Connection& c) {
+    ++runs_of_first;
+    insert(1)(c);
+  };
+  clean[1].work = insert(2);
+  writer->commit_batch(clean);
+  EXPECT_EQ(runs_of_first, 1);
+
+  int runs_of_survivor = 0;
+  std::vector<sqlite::Writer::Job> failing(2);
+  failing[0].work = [&](sqlite::Connection& c) {
+    ++runs_of_survivor;
+    insert(3)(c);
+  };
+  failing[1].work = [](sqlite::Connection&) { throw std::runtime_error("refused"); };
+  writer->commit_batch(failing);
+  EXPECT_EQ(runs_of_survivor, 2);
+  EXPECT_FALSE(failing[0].error);
+  EXPECT_TRUE(failing[1].error);
+  EXPECT_EQ(values(), (std::vector<std::string>{"1", "2", "3"}));
 }
 
 TEST_F(SqliteWriterBatch, WriteReturnsTheResultOrRethrowsAndRollsBack) {
@@ -207,9 +232,9 @@ TEST_F(SqliteWriterBatch, ABusyFileFailsEveryJobRetryably) {
                                 .open_flags = SQLITE_OPEN_READWRITE,
                                 .busy_timeout = std::chrono::milliseconds(20)});
   sqlite::Writer impatient(std::move(connection));
-  std::vector<sqlite::Writer::Job> jobs;
-  jobs.push_back(insert(1));
-  jobs.push_back(insert(2));
+  std::vector<sqlite::Writer::Job> jobs(2);
+  jobs[0].work = insert(1);
+  jobs[1].work = insert(2);
   impatient.commit_batch(jobs);
   for (auto& job : jobs) {
     ASSERT_TRUE(job.error);

@@ -34,12 +34,16 @@ void Writer::commit_batch(std::span<Job> jobs) noexcept {
 void Writer::submit(Job& job) {
   std::unique_lock lock(queue_mutex_);
   queue_.push_back(&job);
-  queue_changed_.wait(lock,
-                      [&] { return job.done || (!leader_active_ && queue_.front() == &job); });
-  if (job.done) return;  // a leader committed it for us
+  if (leader_active_) {
+    lock.unlock();
+    job.wake.wait();
+    if (job.done) return;  // a leader committed it for us
+    lock.lock();           // else the finishing leader handed us the lead
+  } else {
+    leader_active_ = true;
+  }
 
-  // This caller leads: it takes its own job and every one queued behind it.
-  leader_active_ = true;
+  // This caller leads: its job is first in the queue; it takes every one behind it.
   const std::size_t n = std::min(queue_.size(), kMaxBatch);
   std::vector<Job*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
@@ -48,13 +52,20 @@ void Writer::submit(Job& job) {
   commit_jobs(batch);
 
   lock.lock();
-  for (Job* j : batch) j->done = true;
   ++batches_committed_;
   jobs_committed_ += batch.size();
-  leader_active_ = false;
+  Job* next_leader = queue_.empty() ? nullptr : queue_.front();
+  leader_active_ = next_leader != nullptr;
   lock.unlock();
-  // Wake the followers of this batch and the next leader.
-  queue_changed_.notify_all();
+  // Nothing else wakes the next leader, so its job is still alive here.
+  if (next_leader) next_leader->wake.post();
+  // A woken caller may return and destroy its job at once, so each job is
+  // touched last by its own post.
+  for (Job* j : batch) {
+    if (j == &job) continue;
+    j->done = true;
+    j->wake.post();
+  }
 }
 
 std::size_t Writer::batches_committed() const {
@@ -96,35 +107,50 @@ void Writer::commit_jobs(std::span<Job* const> jobs) noexcept {
 void Writer::run_batch(std::span<Job* const> jobs) {
   Connection& c = *connection_;
   run(c, "BEGIN IMMEDIATE");
-  if (jobs.size() == 1) {
-    // A batch of one needs no savepoint: its failure is the transaction's.
+  if (run_straight(c, jobs)) {
+    run(c, "COMMIT");
+    return;
+  }
+  if (jobs.size() == 1) return;  // its failure was the transaction's
+  // A job failed: run the batch again, each job in its own savepoint.
+  run(c, "BEGIN IMMEDIATE");
+  run_isolated(c, jobs);
+  run(c, "COMMIT");
+}
+
+bool Writer::run_straight(Connection& c, std::span<Job* const> jobs) noexcept {
+  for (Job* job : jobs) {
     try {
-      jobs[0]->work(c);
+      job->work(c);
     } catch (...) {
-      jobs[0]->error = std::current_exception();
+      // Only a lone job's error is final; a batch's failing job gets its error
+      // when the batch runs again.
+      if (jobs.size() == 1) job->error = std::current_exception();
       rollback_quietly(c);
-      return;
-    }
-  } else {
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-      run(c, "SAVEPOINT job");
-      try {
-        jobs[i]->work(c);
-        run(c, "RELEASE job");
-      } catch (...) {
-        jobs[i]->error = std::current_exception();
-        if (!c.in_transaction()) {
-          // SQLite rolled the whole transaction back (disk full, I/O error): the
-          // jobs before this one are lost too, and the ones after never ran.
-          for (Job* job : jobs) job->error = jobs[i]->error;
-          return;
-        }
-        run(c, "ROLLBACK TO job");
-        run(c, "RELEASE job");
-      }
+      return false;
     }
   }
-  run(c, "COMMIT");
+  return true;
+}
+
+void Writer::run_isolated(Connection& c, std::span<Job* const> jobs) {
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    run(c, "SAVEPOINT job");
+    try {
+      jobs[i]->work(c);
+      run(c, "RELEASE job");
+    } catch (...) {
+      jobs[i]->error = std::current_exception();
+      if (!c.in_transaction()) {
+        // SQLite rolled the whole transaction back (disk full, I/O error): the
+        // jobs before this one are lost too, and the ones after never ran.
+        for (Job* job : jobs) job->error = jobs[i]->error;
+        return;
+      }
+      run(c, "ROLLBACK TO job");
+      run(c, "RELEASE job");
+    }
+  }
 }
 
 }  // namespace incursa::platform::sqlite
