@@ -271,6 +271,16 @@ TEST_F(SqliteWriterBatch, QueuedWritersAreCommittedTogether) {
   EXPECT_EQ(values().size(), 8u);
   EXPECT_EQ(writer->jobs_committed(), 8u);
   EXPECT_EQ(writer->batches_committed(), 2u);  // the leader alone, then the seven together
+
+  // A lone caller after a batch of seven leads a batch of one: it waits for
+  // company (at most one commit's time) and then commits alone.
+  EXPECT_EQ(writer->write([](sqlite::Connection& c) {
+    c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{9}).run();
+    return 9;
+  }),
+            9);
+  EXPECT_EQ(writer->batches_committed(), 3u);
+  EXPECT_EQ(values().size(), 9u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "sqlite_writer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 namespace incursa::platform::sqlite {
@@ -34,6 +35,12 @@ void Writer::commit_batch(std::span<Job> jobs) noexcept {
 void Writer::submit(Job& job) {
   std::unique_lock lock(queue_mutex_);
   queue_.push_back(&job);
+  if (gathering_ != nullptr && queue_.size() >= gather_until_) {
+    // Posted under the lock: the leader clears gathering_ under it before its
+    // job can end, so the post never reaches a destroyed job.
+    gathering_->wake.post();
+    gathering_ = nullptr;
+  }
   if (leader_active_) {
     lock.unlock();
     job.wake.wait();
@@ -44,14 +51,19 @@ void Writer::submit(Job& job) {
   }
 
   // This caller leads: its job is first in the queue; it takes every one behind it.
+  gather(lock, job);
   const std::size_t n = std::min(queue_.size(), kMaxBatch);
   std::vector<Job*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
   lock.unlock();
 
+  const auto started = std::chrono::steady_clock::now();
   commit_jobs(batch);
+  const auto took = std::chrono::steady_clock::now() - started;
 
   lock.lock();
+  last_batch_size_ = batch.size();
+  last_commit_time_ = took;
   ++batches_committed_;
   jobs_committed_ += batch.size();
   Job* next_leader = queue_.empty() ? nullptr : queue_.front();
@@ -66,6 +78,22 @@ void Writer::submit(Job& job) {
     j->done = true;
     j->wake.post();
   }
+}
+
+void Writer::gather(std::unique_lock<std::mutex>& lock, Job& leader) {
+  if (queue_.size() >= last_batch_size_) return;
+  gathering_ = &leader;
+  gather_until_ = last_batch_size_;
+  const auto patience =
+      std::min<std::chrono::steady_clock::duration>(last_commit_time_, kMaxGather);
+  lock.unlock();
+  // The leader's own semaphore is free: it was posted (and taken) to hand it the
+  // lead, and nothing waits on it after this.
+  leader.wake.wait_until(std::chrono::steady_clock::now() + patience);
+  lock.lock();
+  // Timed out: no one posted, or one did after the timeout and left a count that
+  // nothing will wait for.
+  if (gathering_ == &leader) gathering_ = nullptr;
 }
 
 std::size_t Writer::batches_committed() const {

@@ -17,6 +17,14 @@
 // returns only once its transaction is durable. A lone caller commits a batch of one at once, so
 // nothing waits for company.
 //
+// Gathering: a leader that finds fewer jobs queued than the last batch carried
+// waits for that many, but no longer than the last batch took to commit (at most
+// kMaxGather). The callers of the last batch are about to come back with their
+// next call; committing without them meant a batch of two or three, a commit
+// (and its WAL frames, and its fsync) for each, and the rest waiting behind it.
+// A lone caller never waits: the last batch held only its own job. After a burst
+// the first lone call waits once, for at most one commit's time.
+//
 // Every waiting caller sleeps on its own job's semaphore, so a commit wakes the
 // callers it finished and the next leader, and no one else: a shared condition
 // variable woke every queued caller on every commit only to put most back to sleep.
@@ -27,7 +35,10 @@
 
 #include <semaphore.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstddef>
+#include <ctime>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -60,6 +71,18 @@ class Wakeup {
       // EINTR: a signal handler ran; keep waiting.
     }
   }
+  // Waits for a post or until `deadline`, whichever comes first.
+  void wait_until(std::chrono::steady_clock::time_point deadline) {
+    const auto since_epoch = deadline.time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    timespec at{};
+    at.tv_sec = static_cast<time_t>(seconds.count());
+    at.tv_nsec = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds).count());
+    // steady_clock is CLOCK_MONOTONIC in libstdc++.
+    while (::sem_clockwait(&semaphore_, CLOCK_MONOTONIC, &at) != 0 && errno == EINTR) {
+    }
+  }
 
  private:
   sem_t semaphore_;
@@ -80,6 +103,8 @@ class Writer {
   // Most jobs one transaction carries: bounds a transaction's length and the
   // latency the first job in a batch pays for the others.
   static constexpr std::size_t kMaxBatch = 256;
+  // Longest a leader waits for company (see "Gathering" above).
+  static constexpr std::chrono::microseconds kMaxGather{1000};
 
   // `guard`, when given, must outlive the writer: every batch checks the file is
   // still the one opened before it begins and again after it commits, so no write
@@ -125,6 +150,8 @@ class Writer {
   // Queues `job` and returns once a leader (maybe this caller) has committed it.
   void submit(Job& job);
   void commit_jobs(std::span<Job* const> jobs) noexcept;
+  // Called by the leader, whose job is `leader`, holding `lock` (on queue_mutex_).
+  void gather(std::unique_lock<std::mutex>& lock, Job& leader);
   void run_batch(std::span<Job* const> jobs);
   // Runs every job in the open transaction; on the first failure rolls it back
   // and returns false.
@@ -141,6 +168,11 @@ class Writer {
   // Whether a caller leads. When none does, the queue is empty: a leader that
   // finishes with jobs queued hands the lead to the first of them.
   bool leader_active_ = false;
+  // Gathering: the leader waiting for company, and the queue length that wakes it.
+  Job* gathering_ = nullptr;
+  std::size_t gather_until_ = 0;
+  std::size_t last_batch_size_ = 1;
+  std::chrono::steady_clock::duration last_commit_time_{};
   std::size_t batches_committed_ = 0;
   std::size_t jobs_committed_ = 0;
 };
