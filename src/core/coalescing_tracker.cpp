@@ -162,9 +162,23 @@ void CoalescingTracker::write_pending(Entry& entry) {
   const ProgressUpdate update = entry.update;
   const bool progress = entry.pending_progress;
   dequeue(entry);
+  if (progress) {
+    write_progress_now(entry, update);
+    return;
+  }
   try {
-    entry.view = progress ? tracker_->update_progress(entry.operation, update)
-                          : tracker_->heartbeat(entry.operation);
+    entry.view = tracker_->heartbeat(entry.operation);
+    entry.last_write = clock_->now();
+    written_.fetch_add(1, std::memory_order_relaxed);
+  } catch (...) {
+    entry.view.reset();
+    record_drop(entry.operation, std::current_exception());
+  }
+}
+
+void CoalescingTracker::write_progress_now(Entry& entry, const ProgressUpdate& update) {
+  try {
+    entry.view = tracker_->update_progress(entry.operation, update);
     entry.last_write = clock_->now();
     written_.fetch_add(1, std::memory_order_relaxed);
   } catch (...) {
@@ -266,7 +280,25 @@ OperationEvent CoalescingTracker::add_event(const OperationId& id, std::string_v
                                             std::optional<std::string_view> data_json) {
   require_id(id);
   Locked entry = acquire(id);
-  write_pending(*entry);
+  if (entry->pending && entry->pending_progress) {
+    const ProgressUpdate pending = entry->update;
+    dequeue(*entry);
+    try {
+      ProgressWithEvent written =
+          tracker_->update_progress_with_event(id, pending, kind, message, data_json);
+      entry->view = std::move(written.snapshot);
+      entry->last_write = clock_->now();
+      written_.fetch_add(1, std::memory_order_relaxed);
+      return written.event;
+    } catch (...) {
+      // Nothing was written. Write the two apart, each with its own outcome:
+      // the progress may be refused (the operation finished elsewhere) where an
+      // event is accepted, and a bad event must not cost the progress.
+      write_progress_now(*entry, pending);
+    }
+  } else {
+    write_pending(*entry);
+  }
   try {
     OperationEvent event = tracker_->add_event(id, kind, message, data_json);
     if (entry->view) {
@@ -276,6 +308,38 @@ OperationEvent CoalescingTracker::add_event(const OperationId& id, std::string_v
     return event;
   } catch (...) {
     entry->view.reset();
+    throw;
+  }
+}
+
+ProgressWithEvent CoalescingTracker::update_progress_with_event(
+    const OperationId& id, const ProgressUpdate& update, std::string_view kind,
+    std::optional<std::string_view> message, std::optional<std::string_view> data_json) {
+  require_id(id);
+  // Bad progress fails before the pending values are touched (as update_progress).
+  validation::percent(update.percent);
+  validation::progress(update.progress);
+  ProgressUpdate normalized;
+  normalized.percent = update.percent;
+  normalized.message = validation::message(update.message);
+  normalized.progress = update.progress;
+
+  Locked entry = acquire(id);
+  // Never deferred (it carries an event): written now, pending values included.
+  const bool had_pending = entry->pending;
+  ProgressUpdate merged = entry->pending_progress ? entry->update : ProgressUpdate{};
+  merge(merged, normalized);
+  dequeue(*entry);
+  try {
+    ProgressWithEvent written =
+        tracker_->update_progress_with_event(id, merged, kind, message, data_json);
+    entry->view = written.snapshot;
+    entry->last_write = clock_->now();
+    if (had_pending) written_.fetch_add(1, std::memory_order_relaxed);
+    return written;
+  } catch (...) {
+    entry->view.reset();
+    if (had_pending) record_drop(id, std::current_exception());
     throw;
   }
 }

@@ -173,16 +173,31 @@ void Tracker::execute(OperationAction action, TransitionRequest& request, Transi
   throw InvalidTransitionError(out.status, to_string(action));
 }
 
-OperationSnapshot Tracker::update_progress(const OperationId& id, const ProgressUpdate& update) {
-  require_id(id);
+void Tracker::set_progress(TransitionRequest& request, const ProgressUpdate& update) const {
   validation::percent(update.percent);
   validation::progress(update.progress);
-  RequestLease lease;
-  TransitionRequest& request = *lease;
   request.changes.message = scrub_message(validation::message(update.message));
   request.changes.percent = update.percent;
   request.changes.progress = update.progress;
   request.changes.mark_progress = true;
+}
+
+void Tracker::append_event(TransitionRequest& request, std::string_view kind,
+                           std::optional<std::string_view> message,
+                           std::optional<std::string_view> data_json) const {
+  NewEvent& event = request.events.emplace_back();
+  event.kind = validation::event_kind(kind);
+  event.message = scrub_message(validation::message(message));
+  event.data_json = scrub_data(validation::data_json(data_json));
+  event.occurred_at = request.at;
+  event.key = new_event_key();
+}
+
+OperationSnapshot Tracker::update_progress(const OperationId& id, const ProgressUpdate& update) {
+  require_id(id);
+  RequestLease lease;
+  TransitionRequest& request = *lease;
+  set_progress(request, update);
   request.id = id;
   request.at = now();
   OperationSnapshot snapshot;
@@ -213,17 +228,33 @@ OperationEvent Tracker::add_event(const OperationId& id, std::string_view kind,
   TransitionRequest& request = *lease;
   request.id = id;
   request.at = now();
-  NewEvent& event = request.events.emplace_back();
-  event.kind = validation::event_kind(kind);
-  event.message = scrub_message(validation::message(message));
-  event.data_json = scrub_data(validation::data_json(data_json));
-  event.occurred_at = request.at;
-  event.key = new_event_key();
+  append_event(request, kind, message, data_json);
   OperationEvent written;
   TransitionOutput out;
   out.last_event = &written;
   // An event may be added in any status, so the write always applies.
   execute(OperationAction::AddEvent, request, out);
+  return written;
+}
+
+ProgressWithEvent Tracker::update_progress_with_event(const OperationId& id,
+                                                      const ProgressUpdate& update,
+                                                      std::string_view kind,
+                                                      std::optional<std::string_view> message,
+                                                      std::optional<std::string_view> data_json) {
+  require_id(id);
+  RequestLease lease;
+  TransitionRequest& request = *lease;
+  request.id = id;
+  request.at = now();
+  set_progress(request, update);
+  append_event(request, kind, message, data_json);
+  ProgressWithEvent written;
+  TransitionOutput out;
+  out.snapshot = &written.snapshot;
+  out.last_event = &written.event;
+  // The progress decides where the write applies; the event rides along.
+  execute(OperationAction::UpdateProgress, request, out);
   return written;
 }
 

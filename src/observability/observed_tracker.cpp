@@ -24,6 +24,18 @@ OperationEvent ObservedTracker::add_event(const OperationId& id, std::string_vie
   return event;
 }
 
+ProgressWithEvent ObservedTracker::update_progress_with_event(
+    const OperationId& id, const ProgressUpdate& update, std::string_view kind,
+    std::optional<std::string_view> message, std::optional<std::string_view> data_json) {
+  ProgressWithEvent written =
+      tracker().update_progress_with_event(id, update, kind, message, data_json);
+  if (metrics_) {
+    metrics_->progress_updated();
+    metrics_->event_added(written.event.kind);
+  }
+  return written;
+}
+
 OperationSnapshot ObservedTracker::complete(const OperationId& id, OperationStatus status,
                                             std::optional<std::string_view> message) {
   OperationSnapshot op = tracker().complete(id, status, message);

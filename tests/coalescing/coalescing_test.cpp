@@ -189,8 +189,10 @@ TEST_P(Coalescing, EventsAndCancelsAreNeverDelayed) {
   auto events = stored_events(id);
   ASSERT_EQ(events.size(), 3U);
   EXPECT_EQ(events.back(), event);
-  EXPECT_EQ(stored(id).version, 4);  // pending progress (3), then the event (4)
+  EXPECT_EQ(stored(id).version, 3);  // the pending progress rode in the event's write
   EXPECT_EQ(stored(id).percent, 30);
+  EXPECT_EQ(tracker->stats().written, 1U);
+  EXPECT_EQ(tracker->get_snapshot(id), stored(id));
 
   clock_->advance(milliseconds(10));
   tracker->update_progress(id, percent(40));  // deferred again
@@ -205,6 +207,47 @@ TEST_P(Coalescing, EventsAndCancelsAreNeverDelayed) {
   // The cancel shows in snapshots returned by deferred updates.
   clock_->advance(milliseconds(10));
   EXPECT_TRUE(tracker->update_progress(id, percent(41)).cancel_requested());
+}
+
+TEST_P(Coalescing, AnEventTheProgressCannotRideWithIsStillAddedAndTheProgressDropped) {
+  auto tracker = make(manual());
+  const OperationId id = running(*tracker).id;
+  clock_->advance(milliseconds(10));
+  tracker->update_progress(id, percent(30));         // deferred
+  inner_->complete(id, OperationStatus::Succeeded);  // elsewhere, meanwhile
+
+  // Late evidence on a finished operation is accepted; its progress is not.
+  const auto event = tracker->add_event(id, "late", "after the end");
+  EXPECT_EQ(stored_events(id).back(), event);
+  EXPECT_EQ(stored(id).percent, 1);
+  EXPECT_EQ(tracker->stats().dropped, 1U);
+}
+
+TEST_P(Coalescing, ABadEventDoesNotCostThePendingProgress) {
+  auto tracker = make(manual());
+  const OperationId id = running(*tracker).id;
+  clock_->advance(milliseconds(10));
+  tracker->update_progress(id, percent(30));  // deferred
+  EXPECT_THROW(tracker->add_event(id, std::string(1000, 'k')), ValidationError);
+  EXPECT_EQ(stored(id).percent, 30);
+  EXPECT_EQ(stored(id).version, 3);
+  EXPECT_EQ(tracker->stats().dropped, 0U);
+}
+
+TEST_P(Coalescing, ProgressWithAnEventIsNeverDeferredAndCarriesThePending) {
+  auto tracker = make(manual());
+  const OperationId id = running(*tracker).id;
+  clock_->advance(milliseconds(10));
+  ProgressUpdate note;
+  note.message = "pending note";
+  tracker->update_progress(id, note);  // deferred
+  const auto written = tracker->update_progress_with_event(id, percent(70), "checkpoint");
+  EXPECT_EQ(written.snapshot.percent, 70);
+  EXPECT_EQ(written.snapshot.message, "pending note");
+  EXPECT_EQ(stored(id), written.snapshot);
+  EXPECT_EQ(stored(id).version, 3);
+  EXPECT_EQ(stored_events(id).back(), written.event);
+  EXPECT_EQ(tracker->stats().pending, 0U);
 }
 
 TEST_P(Coalescing, StartsAndStatusChangesAreNeverDelayed) {

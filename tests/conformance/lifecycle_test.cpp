@@ -118,6 +118,33 @@ TEST_P(StoreConformance, EventsHaveConsecutiveSequencesAndPage) {
   EXPECT_TRUE(tracker->events(id, 1000).empty());
 }
 
+TEST_P(StoreConformance, ProgressWithAnEventIsOneWriteAndRefusedWhereProgressIs) {
+  const OperationId id = start();  // Pending, version 1, event 1
+  const auto written = tracker->update_progress_with_event(id, {.percent = 50.0, .message = "half"},
+                                                           "checkpoint", "half way", R"({"n":5})");
+  // Pending -> Running: the status event (2), then ours (3), in one write.
+  EXPECT_EQ(written.snapshot.status, OperationStatus::Running);
+  EXPECT_EQ(written.snapshot.version, 2);
+  EXPECT_EQ(written.snapshot.percent, 50.0);
+  EXPECT_EQ(written.snapshot.message, "half");
+  EXPECT_EQ(written.event.sequence, 3);
+  EXPECT_EQ(written.event.kind, "checkpoint");
+  EXPECT_EQ(written.event.data_json, R"({"n":5})");
+  EXPECT_EQ(tracker->get_snapshot(id), written.snapshot);
+  const auto events = tracker->events(id);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].kind, "status");
+  EXPECT_EQ(events[2], written.event);
+
+  tracker->complete(id, OperationStatus::Succeeded);
+  const auto done = tracker->get_snapshot(id);
+  EXPECT_THROW(tracker->update_progress_with_event(id, {.percent = 60.0}, "late"),
+               InvalidTransitionError);
+  EXPECT_EQ(tracker->get_snapshot(id), done);
+  EXPECT_EQ(tracker->events(id).size(), 4u);  // nothing written: not even the event
+  EXPECT_THROW(tracker->update_progress_with_event(id, {.percent = 60.0}, ""), ValidationError);
+}
+
 TEST_P(StoreConformance, TimestampsTieButSequenceOrdersEvents) {
   const OperationId id = start();
   tracker->add_event(id, "a");

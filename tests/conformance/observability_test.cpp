@@ -81,6 +81,7 @@ TEST_P(StoreConformance, ObservedTrackerEmitsEachFactOnceAndCounts) {
   clock->advance(1s);
   observed.update_progress(*options.id, {.percent = 50.0});
   observed.add_event(*options.id, "step");
+  observed.update_progress_with_event(*options.id, {.percent = 60.0}, "step");  // counts as both
   observed.request_cancel(*options.id, "stop");
   clock->advance(2min);
   EXPECT_TRUE(observed.mark_stalled(*options.id));
@@ -95,8 +96,8 @@ TEST_P(StoreConformance, ObservedTrackerEmitsEachFactOnceAndCounts) {
   EXPECT_EQ(names, (std::vector<std::string>{"operation.completed", "operation.stalled",
                                              "operation.cancel_requested", "operation.started"}));
   EXPECT_EQ(metrics.started_total(), 1u);
-  EXPECT_EQ(metrics.progress_updated_total(), 1u);
-  EXPECT_EQ(metrics.event_added_total("step"), 1u);
+  EXPECT_EQ(metrics.progress_updated_total(), 2u);
+  EXPECT_EQ(metrics.event_added_total("step"), 2u);
   EXPECT_EQ(metrics.stalled_total(), 1u);
   EXPECT_EQ(metrics.completed_total(S::Canceled), 1u);
   EXPECT_NE(

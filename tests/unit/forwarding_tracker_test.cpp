@@ -38,7 +38,12 @@ TEST(ForwardingTracker, EveryCallReachesTheWrappedTrackerAndWatcher) {
   clock->advance(std::chrono::seconds(1));
   EXPECT_EQ(tracker.update_progress(parent.id, ProgressUpdate{.percent = 40}).percent, 40.0);
   clock->advance(std::chrono::seconds(1));
-  EXPECT_EQ(tracker.heartbeat(parent.id).updated_at, clock->now());
+  const OperationSnapshot beat = tracker.heartbeat(parent.id);
+  EXPECT_EQ(beat.updated_at, clock->now());
+  // Reaches Tracker's own one-write version, not the interface's two calls.
+  const auto both = tracker.update_progress_with_event(parent.id, {.percent = 40}, "checkpoint");
+  EXPECT_EQ(both.snapshot.version, beat.version + 1);
+  EXPECT_EQ(both.event.kind, "checkpoint");
   EXPECT_EQ(tracker.add_event(parent.id, "note", "hello").kind, "note");
   EXPECT_EQ(tracker.request_cancel(parent.id, "no longer needed").cancel_reason,
             "no longer needed");

@@ -41,6 +41,15 @@ OperationEvent FeedTracker::add_event(const OperationId& id, std::string_view ki
   return event;
 }
 
+ProgressWithEvent FeedTracker::update_progress_with_event(
+    const OperationId& id, const ProgressUpdate& update, std::string_view kind,
+    std::optional<std::string_view> message, std::optional<std::string_view> data_json) {
+  ProgressWithEvent written =
+      tracker().update_progress_with_event(id, update, kind, message, data_json);
+  feed_.publish("event", written.snapshot, written.event);
+  return written;
+}
+
 OperationSnapshot FeedTracker::complete(const OperationId& id, OperationStatus status,
                                         std::optional<std::string_view> message) {
   OperationSnapshot op = tracker().complete(id, status, message);

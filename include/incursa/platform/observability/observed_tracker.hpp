@@ -34,6 +34,10 @@ class ObservedTracker final : public ForwardingTracker {
   OperationEvent add_event(const OperationId& id, std::string_view kind,
                            std::optional<std::string_view> message = std::nullopt,
                            std::optional<std::string_view> data_json = std::nullopt) override;
+  ProgressWithEvent update_progress_with_event(
+      const OperationId& id, const ProgressUpdate& update, std::string_view kind,
+      std::optional<std::string_view> message = std::nullopt,
+      std::optional<std::string_view> data_json = std::nullopt) override;
   OperationSnapshot complete(const OperationId& id, OperationStatus status,
                              std::optional<std::string_view> message = std::nullopt) override;
   OperationSnapshot request_cancel(const OperationId& id,

@@ -16,7 +16,11 @@
 // Stalled -> Running): those go to the store before the call returns. Any call
 // other than a read on an operation first writes that operation's pending
 // progress, so the store sees the calls in the order they were made (progress
-// before the completion or event that followed it).
+// before the completion or event that followed it). An event carries pending
+// progress in its own write (update_progress_with_event on the wrapped tracker:
+// one store transition with Tracker), so deferred progress followed by an event
+// costs one write, not two; if that write fails, the two are written apart, each
+// with its own outcome, as if the event had come alone.
 //
 // Deferred calls: update_progress and heartbeat are deferred only when the last
 // snapshot this decorator saw for the operation is Running and the operation's
@@ -128,6 +132,10 @@ class CoalescingTracker final : public OperationTracker, public OperationWatcher
   OperationEvent add_event(const OperationId& id, std::string_view kind,
                            std::optional<std::string_view> message = std::nullopt,
                            std::optional<std::string_view> data_json = std::nullopt) override;
+  ProgressWithEvent update_progress_with_event(
+      const OperationId& id, const ProgressUpdate& update, std::string_view kind,
+      std::optional<std::string_view> message = std::nullopt,
+      std::optional<std::string_view> data_json = std::nullopt) override;
   OperationSnapshot complete(const OperationId& id, OperationStatus status,
                              std::optional<std::string_view> message = std::nullopt) override;
   OperationSnapshot request_cancel(const OperationId& id,
@@ -172,6 +180,9 @@ class CoalescingTracker final : public OperationTracker, public OperationWatcher
   void dequeue(Entry& entry);  // caller holds entry.mutex
   // Writes entry's pending update; drops (records) a failure. Caller holds entry.mutex.
   void write_pending(Entry& entry);
+  // Writes `update` to entry's operation now; drops (records) a failure. Caller
+  // holds entry.mutex.
+  void write_progress_now(Entry& entry, const ProgressUpdate& update);
   void forget(Entry& entry);  // erases a terminal operation's entry; holds entry.mutex
   std::size_t flush_due_at(Timestamp at);
   void run_flusher();

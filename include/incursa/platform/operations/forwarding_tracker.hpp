@@ -48,6 +48,12 @@ class ForwardingTracker : public OperationTracker, public OperationWatcher {
                            std::optional<std::string_view> data_json = std::nullopt) override {
     return tracker_.add_event(id, kind, message, data_json);
   }
+  ProgressWithEvent update_progress_with_event(
+      const OperationId& id, const ProgressUpdate& update, std::string_view kind,
+      std::optional<std::string_view> message = std::nullopt,
+      std::optional<std::string_view> data_json = std::nullopt) override {
+    return tracker_.update_progress_with_event(id, update, kind, message, data_json);
+  }
   OperationSnapshot complete(const OperationId& id, OperationStatus status,
                              std::optional<std::string_view> message = std::nullopt) override {
     return tracker_.complete(id, status, message);

@@ -49,6 +49,12 @@ struct StallQuery {
   std::vector<std::string> exclude_name_prefixes{};
 };
 
+// What update_progress_with_event wrote: the snapshot after it, and the event.
+struct ProgressWithEvent {
+  OperationSnapshot snapshot{};
+  OperationEvent event{};
+};
+
 class OperationTracker {
  public:
   virtual ~OperationTracker() = default;
@@ -69,6 +75,20 @@ class OperationTracker {
   virtual OperationEvent add_event(const OperationId& id, std::string_view kind,
                                    std::optional<std::string_view> message = std::nullopt,
                                    std::optional<std::string_view> data_json = std::nullopt) = 0;
+
+  // update_progress, then add_event, as one write where the tracker can (Tracker
+  // does: one store transition, so a crash keeps both or neither). Accepted in
+  // the statuses update_progress accepts; otherwise InvalidTransitionError and
+  // nothing is written. This default makes the two calls in turn.
+  virtual ProgressWithEvent update_progress_with_event(
+      const OperationId& id, const ProgressUpdate& update, std::string_view kind,
+      std::optional<std::string_view> message = std::nullopt,
+      std::optional<std::string_view> data_json = std::nullopt) {
+    ProgressWithEvent written;
+    written.snapshot = update_progress(id, update);
+    written.event = add_event(id, kind, message, data_json);
+    return written;
+  }
 
   // Moves to a terminal status. Repeating the same terminal status is a no-op;
   // a different one is an InvalidTransitionError. A non-terminal status is a

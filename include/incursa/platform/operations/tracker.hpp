@@ -35,6 +35,10 @@ class Tracker final : public OperationTracker, public OperationWatcher {
   OperationEvent add_event(const OperationId& id, std::string_view kind,
                            std::optional<std::string_view> message = std::nullopt,
                            std::optional<std::string_view> data_json = std::nullopt) override;
+  ProgressWithEvent update_progress_with_event(
+      const OperationId& id, const ProgressUpdate& update, std::string_view kind,
+      std::optional<std::string_view> message = std::nullopt,
+      std::optional<std::string_view> data_json = std::nullopt) override;
   OperationSnapshot complete(const OperationId& id, OperationStatus status,
                              std::optional<std::string_view> message = std::nullopt) override;
   OperationSnapshot request_cancel(const OperationId& id,
@@ -62,6 +66,13 @@ class Tracker final : public OperationTracker, public OperationWatcher {
   // `out`; resolves Rejected into a no-op or an error. May move from `request`.
   void execute(OperationAction action, TransitionRequest& request, TransitionOutput& out,
                std::optional<OperationStatus> requested = std::nullopt);
+
+  // Fills the progress fields of `request` from `update` (validated).
+  void set_progress(TransitionRequest& request, const ProgressUpdate& update) const;
+  // Appends a new event to `request` (validated, scrubbed, with a fresh key).
+  void append_event(TransitionRequest& request, std::string_view kind,
+                    std::optional<std::string_view> message,
+                    std::optional<std::string_view> data_json) const;
 
   std::optional<std::string> scrub_message(std::optional<std::string> text) const;
   std::optional<std::string> scrub_data(std::optional<std::string> json) const;
