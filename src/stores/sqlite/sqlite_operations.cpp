@@ -180,6 +180,17 @@ std::vector<OperationSnapshot> select_operations(Connection& c, const SqlBuilder
 
 namespace {
 
+// Binds op's structured progress (current, total, unit) from parameter `first` on.
+void bind_progress(Statement& statement, int first, const OperationSnapshot& op) {
+  if (op.progress) {
+    statement.bind(first, op.progress->current)
+        .bind(first + 1, op.progress->total)
+        .bind(first + 2, op.progress->unit);
+  } else {
+    statement.bind_null(first).bind_null(first + 1).bind_null(first + 2);
+  }
+}
+
 // Inserts the row unless the id is taken; true if it was written. The tags'
 // rows are the caller's to add.
 bool insert_row(Connection& c, const OperationSnapshot& op, std::int64_t last_sequence) {
@@ -203,11 +214,7 @@ bool insert_row(Connection& c, const OperationSnapshot& op, std::int64_t last_se
       .bind(7, opt_micros(op.completed_at))
       .bind(8, op.percent)
       .bind(9, op.message);
-  if (op.progress) {
-    insert.bind(10, op.progress->current).bind(11, op.progress->total).bind(12, op.progress->unit);
-  } else {
-    insert.bind_null(10).bind_null(11).bind_null(12);
-  }
+  bind_progress(insert, 10, op);
   insert.bind(13, correlation_id)
       .bind(14, correlation_json)
       .bind(15, parent_id)
@@ -295,16 +302,6 @@ bool keeps_status(const OperationSnapshot& current, const OperationSnapshot& nex
   return next.status == current.status && next.completed_at == current.completed_at &&
          next.cancel_requested_at == current.cancel_requested_at &&
          next.cancel_reason == current.cancel_reason && next.stall_count == current.stall_count;
-}
-
-void bind_progress(Statement& update, int first, const OperationSnapshot& next) {
-  if (next.progress) {
-    update.bind(first, next.progress->current)
-        .bind(first + 1, next.progress->total)
-        .bind(first + 2, next.progress->unit);
-  } else {
-    update.bind_null(first).bind_null(first + 1).bind_null(first + 2);
-  }
 }
 
 void update_activity(Connection& c, const OperationSnapshot& current, const OperationSnapshot& next,
