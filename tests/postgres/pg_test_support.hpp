@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "incursa/platform/stores/postgres_store.hpp"
 
 namespace incursa::platform::testing {
@@ -73,32 +74,6 @@ class RawPg {
 
  private:
   PGconn* conn_ = nullptr;
-};
-
-// A child process with its stdin and stdout connected to us through pipes.
-class Child {
- public:
-  // Starts `program` with `args` (argv[0] is `program`). Throws std::runtime_error.
-  Child(const std::string& program, const std::vector<std::string>& args);
-  ~Child();  // kills and reaps the child if it is still running
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  // The next line from the child's stdout, without the newline; nullopt at EOF.
-  std::optional<std::string> read_line();
-  void write_line(const std::string& line);
-  // Waits for the child to exit; returns the raw wait status.
-  int wait();
-  // SIGKILL, unless it was reaped already (its output then reaches EOF).
-  void kill_hard();
-  pid_t pid() const noexcept { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  int to_child_ = -1;
-  int from_child_ = -1;
-  std::string buffer_;
-  bool reaped_ = false;
 };
 
 // Store calls made by hand, with caller-chosen ids and event keys, so that a

@@ -1,6 +1,6 @@
 // Helpers for the SQLite tests: temporary directories, fresh stores on real files,
-// raw SQLite access for checks the store's API does not offer, and child processes
-// driven over pipes.
+// raw SQLite access for checks the store's API does not offer, and (from
+// tests/support) child processes driven over pipes.
 #pragma once
 
 #include <sqlite3.h>
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "incursa/platform/stores/sqlite_store.hpp"
 
 namespace incursa::platform::testing {
@@ -59,31 +60,5 @@ class RawDb {
 // The whole file as bytes ("" if missing).
 std::string read_bytes(const std::string& path);
 void write_bytes(const std::string& path, const std::string& bytes);
-
-// A child process with its stdin and stdout connected to us through pipes.
-class Child {
- public:
-  // Starts `program` with `args` (argv[0] is `program`). Throws std::runtime_error.
-  Child(const std::string& program, const std::vector<std::string>& args);
-  ~Child();  // kills and reaps the child if it is still running
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  // The next line from the child's stdout, without the newline; nullopt at EOF.
-  std::optional<std::string> read_line();
-  void write_line(const std::string& line);
-  void close_stdin();
-  void kill_hard();  // SIGKILL
-  // Waits for the child to exit; returns the raw wait status.
-  int wait();
-  pid_t pid() const noexcept { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  int to_child_ = -1;
-  int from_child_ = -1;
-  std::string buffer_;
-  bool reaped_ = false;
-};
 
 }  // namespace incursa::platform::testing
