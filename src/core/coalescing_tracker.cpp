@@ -22,6 +22,17 @@ void merge(ProgressUpdate& into, const ProgressUpdate& update) {
   if (update.progress) into.progress = update.progress;
 }
 
+// `update` validated (ValidationError) and with its message normalised.
+ProgressUpdate normalized_progress(const ProgressUpdate& update) {
+  validation::percent(update.percent);
+  validation::progress(update.progress);
+  ProgressUpdate normalized;
+  normalized.percent = update.percent;
+  normalized.message = validation::message(update.message);
+  normalized.progress = update.progress;
+  return normalized;
+}
+
 std::string describe(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
@@ -217,13 +228,7 @@ OperationSnapshot CoalescingTracker::start(std::string_view name, const StartOpt
 OperationSnapshot CoalescingTracker::update_progress(const OperationId& id,
                                                      const ProgressUpdate& update) {
   require_id(id);
-  validation::percent(update.percent);
-  validation::progress(update.progress);
-  ProgressUpdate normalized;
-  normalized.percent = update.percent;
-  normalized.message = validation::message(update.message);
-  normalized.progress = update.progress;
-
+  const ProgressUpdate normalized = normalized_progress(update);
   Locked entry = acquire(id);
   const Timestamp now = clock_->now();
   if (deferrable(*entry, now)) {
@@ -231,19 +236,27 @@ OperationSnapshot CoalescingTracker::update_progress(const OperationId& id,
     return *entry->view;
   }
   // The window has closed (or there is none): write now, pending values included.
-  const bool had_pending = entry->pending;
-  ProgressUpdate merged = entry->pending_progress ? entry->update : ProgressUpdate{};
-  merge(merged, normalized);
-  dequeue(*entry);
+  return write_progress_with_pending(*entry, normalized, now, [&](const ProgressUpdate& merged) {
+    return tracker_->update_progress(id, merged);
+  });
+}
+
+OperationSnapshot CoalescingTracker::write_progress_with_pending(
+    Entry& entry, const ProgressUpdate& update, Timestamp now,
+    const std::function<OperationSnapshot(const ProgressUpdate&)>& write) {
+  const bool had_pending = entry.pending;
+  ProgressUpdate merged = entry.pending_progress ? entry.update : ProgressUpdate{};
+  merge(merged, update);
+  dequeue(entry);
   try {
-    OperationSnapshot snapshot = tracker_->update_progress(id, merged);
-    entry->view = snapshot;
-    entry->last_write = now;
+    OperationSnapshot snapshot = write(merged);
+    entry.view = snapshot;
+    entry.last_write = now;
     if (had_pending) written_.fetch_add(1, std::memory_order_relaxed);
     return snapshot;
   } catch (...) {
-    entry->view.reset();
-    if (had_pending) record_drop(id, std::current_exception());
+    entry.view.reset();
+    if (had_pending) record_drop(entry.operation, std::current_exception());
     throw;
   }
 }
@@ -317,31 +330,16 @@ ProgressWithEvent CoalescingTracker::update_progress_with_event(
     std::optional<std::string_view> message, std::optional<std::string_view> data_json) {
   require_id(id);
   // Bad progress fails before the pending values are touched (as update_progress).
-  validation::percent(update.percent);
-  validation::progress(update.progress);
-  ProgressUpdate normalized;
-  normalized.percent = update.percent;
-  normalized.message = validation::message(update.message);
-  normalized.progress = update.progress;
-
+  const ProgressUpdate normalized = normalized_progress(update);
   Locked entry = acquire(id);
   // Never deferred (it carries an event): written now, pending values included.
-  const bool had_pending = entry->pending;
-  ProgressUpdate merged = entry->pending_progress ? entry->update : ProgressUpdate{};
-  merge(merged, normalized);
-  dequeue(*entry);
-  try {
-    ProgressWithEvent written =
-        tracker_->update_progress_with_event(id, merged, kind, message, data_json);
-    entry->view = written.snapshot;
-    entry->last_write = clock_->now();
-    if (had_pending) written_.fetch_add(1, std::memory_order_relaxed);
-    return written;
-  } catch (...) {
-    entry->view.reset();
-    if (had_pending) record_drop(id, std::current_exception());
-    throw;
-  }
+  ProgressWithEvent written;
+  written.snapshot = write_progress_with_pending(
+      *entry, normalized, clock_->now(), [&](const ProgressUpdate& merged) {
+        written = tracker_->update_progress_with_event(id, merged, kind, message, data_json);
+        return written.snapshot;
+      });
+  return written;
 }
 
 OperationSnapshot CoalescingTracker::complete(const OperationId& id, OperationStatus status,

@@ -143,6 +143,8 @@ TEST_P(StoreConformance, ProgressWithAnEventIsOneWriteAndRefusedWhereProgressIs)
   EXPECT_EQ(tracker->get_snapshot(id), done);
   EXPECT_EQ(tracker->events(id).size(), 4u);  // nothing written: not even the event
   EXPECT_THROW(tracker->update_progress_with_event(id, {.percent = 60.0}, ""), ValidationError);
+  EXPECT_EQ(tracker->get_snapshot(id), done);
+  EXPECT_EQ(tracker->events(id).size(), 4u);
 }
 
 TEST_P(StoreConformance, TimestampsTieButSequenceOrdersEvents) {

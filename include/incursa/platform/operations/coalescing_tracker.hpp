@@ -180,6 +180,11 @@ class CoalescingTracker final : public OperationTracker, public OperationWatcher
   void dequeue(Entry& entry);  // caller holds entry.mutex
   // Writes entry's pending update; drops (records) a failure. Caller holds entry.mutex.
   void write_pending(Entry& entry);
+  // Writes `update`, with entry's pending values under it, through `write`; a
+  // failure drops (records) the pending write and is rethrown. Caller holds entry.mutex.
+  OperationSnapshot write_progress_with_pending(
+      Entry& entry, const ProgressUpdate& update, Timestamp now,
+      const std::function<OperationSnapshot(const ProgressUpdate&)>& write);
   // Writes `update` to entry's operation now; drops (records) a failure. Caller
   // holds entry.mutex.
   void write_progress_now(Entry& entry, const ProgressUpdate& update);
