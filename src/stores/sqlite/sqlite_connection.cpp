@@ -169,7 +169,7 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options) {
   }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(options.filename.c_str(), &db,
-                                 options.open_flags | SQLITE_OPEN_NOMUTEX, nullptr);
+                                 options.open_flags | SQLITE_OPEN_NOMUTEX, options.vfs);
   if (rc != SQLITE_OK) {
     std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);

@@ -73,9 +73,10 @@ class Statement {
 };
 
 struct ConnectionOptions {
-  std::string filename;      // what sqlite3_open_v2 is given (a path or a file: URI)
-  std::string display_name;  // what error messages call the database
-  int open_flags = 0;        // SQLITE_OPEN_* (NOMUTEX is always added)
+  std::string filename;       // what sqlite3_open_v2 is given (a path or a file: URI)
+  std::string display_name;   // what error messages call the database
+  int open_flags = 0;         // SQLITE_OPEN_* (NOMUTEX is always added)
+  const char* vfs = nullptr;  // a registered VFS's name; null: SQLite's default
   std::chrono::milliseconds busy_timeout{10000};
 };
 

@@ -21,6 +21,7 @@
 #include "sqlite_reader_pool.hpp"
 #include "sqlite_retention.hpp"
 #include "sqlite_schema.hpp"
+#include "sqlite_wal_vfs.hpp"
 #include "sqlite_writer.hpp"
 
 namespace incursa::platform {
@@ -131,8 +132,14 @@ std::shared_ptr<SqliteStore> SqliteStore::open(SqliteStoreOptions options) {
   impl->filename = sqlite_filename(impl->options.path);
   impl->in_memory = impl->options.path == kMemoryPath;
 
-  auto connection = sqlite::Connection::open(
-      impl->connection_options(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  sqlite::ConnectionOptions writer_options =
+      impl->connection_options(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!impl->in_memory && impl->options.synchronous == SqliteStoreOptions::Synchronous::Full) {
+    // Only where every commit syncs the WAL: it is what makes gathering safe
+    // (sqlite_wal_vfs.hpp).
+    writer_options.vfs = sqlite::wal_gathering_vfs();
+  }
+  auto connection = sqlite::Connection::open(writer_options);
   if (connection->read_only()) {
     sqlite::throw_store_error(impl->display_name(), "cannot open the database",
                               "the file is read-only (the store writes to it: check the "
