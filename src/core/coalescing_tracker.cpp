@@ -153,9 +153,11 @@ void CoalescingTracker::defer(Entry& entry, Timestamp now, const ProgressUpdate*
   std::lock_guard<std::mutex> guard(mutex_);
   entry.pending = true;
   entry.due = *entry.last_write + window_;
-  const bool first = queue_.empty() || entry.due < queue_.begin()->first;
   queue_.emplace(entry.due, entry.id);
-  if (first) wake_.notify_one();
+  // Only a write due before the flusher's own next look needs to wake it: waking
+  // it for every deferral (most are folded into the next event within
+  // milliseconds) cost a context switch per operation.
+  if (entry.due < flusher_sleeps_until_) wake_.notify_one();
 }
 
 void CoalescingTracker::dequeue(Entry& entry) {
@@ -537,11 +539,17 @@ void CoalescingTracker::run_flusher() {
       pass_done_.notify_all();
       continue;
     }
-    if (queue_.empty()) {
+    if (queue_.empty() && window_.count() <= 0) {
+      flusher_sleeps_until_ = Timestamp::max();
       wake_.wait(lock);
     } else {
-      wake_.wait_for(lock, queue_.begin()->first - now);
+      // With nothing queued, look again a window from now: a write deferred in
+      // the meantime is due no earlier than that unless its operation's last
+      // write predates this moment, and such a write wakes the flusher.
+      flusher_sleeps_until_ = queue_.empty() ? now + window_ : queue_.begin()->first;
+      wake_.wait_for(lock, flusher_sleeps_until_ - now);
     }
+    flusher_sleeps_until_ = Timestamp::min();
   }
 }
 

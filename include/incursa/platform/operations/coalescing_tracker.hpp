@@ -210,6 +210,9 @@ class CoalescingTracker final : public OperationTracker, public OperationWatcher
   bool stopping_ = false;
   std::uint64_t passes_requested_ = 0;
   std::uint64_t passes_done_ = 0;
+  // When the sleeping flusher looks at the queue next on its own; min() while it
+  // is awake (it looks before it sleeps). A deferred write due earlier wakes it.
+  Timestamp flusher_sleeps_until_ = Timestamp::min();
   Timestamp last_sweep_{};
   std::string last_drop_error_;
   std::atomic<std::uint64_t> deferred_{0};
