@@ -7,6 +7,11 @@
 #include <new>
 #include <vector>
 
+// sqlite3_database_file_object() tells a WAL's VFS about its main database.
+#if SQLITE_VERSION_NUMBER < 3032000
+#error "the SQLite store needs SQLite 3.32.0 or later"
+#endif
+
 namespace incursa::platform::sqlite {
 
 namespace {
@@ -15,6 +20,9 @@ constexpr const char* kVfsName = "incursa-wal-gather";
 // Past this many buffered bytes a write goes out at once (a transaction that big
 // gains nothing more from gathering).
 constexpr std::size_t kMaxGathered = 4 << 20;
+// A buffer that grew past this for a large transaction is given back after it is
+// written; below it, it is kept for the next commit.
+constexpr std::size_t kKeptCapacity = 1 << 20;
 
 // What SQLite allocates for each open file: our header, then the wrapped VFS's
 // own file object (at `real`). SQLite only zeroes and frees the memory, so the
@@ -49,6 +57,7 @@ int flush(File* f) {
                                    g->offset + static_cast<sqlite3_int64>(done));
   }
   g->bytes.clear();
+  if (g->bytes.capacity() > kKeptCapacity) std::vector<char>().swap(g->bytes);
   return rc;
 }
 

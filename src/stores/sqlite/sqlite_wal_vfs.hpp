@@ -13,7 +13,8 @@
 // buffer. Without a sync at commit (synchronous=NORMAL or OFF) that order does not
 // hold, so connections opened that way must not use this VFS. A crash loses
 // what was buffered; nothing buffered was acknowledged, as nothing unsynced was
-// durable before.
+// durable before. A connection's buffer holds at most 4 MiB (a bigger
+// transaction goes out in 4 MiB pieces) and keeps at most 1 MiB between commits.
 //
 // Thread safety: a file is used by one connection at a time (SQLite's contract
 // for a VFS); wal_gathering_vfs() may be called from any thread.
