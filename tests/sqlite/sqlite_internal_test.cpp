@@ -283,5 +283,36 @@ TEST_F(SqliteWriterBatch, QueuedWritersAreCommittedTogether) {
   EXPECT_EQ(values().size(), 9u);
 }
 
+TEST_F(SqliteWriterBatch, MoreQueuedWritersThanABatchHoldsAllCommitInOrderOfBatches) {
+  // 300 writers queue behind a blocked leader: the next leader takes 256, and the
+  // 43 left over -- woken when that batch ends, though not in it -- must go on
+  // waiting and then commit in a third batch, led by the first of them.
+  constexpr int kWriters = 300;
+  std::latch release(1);
+  std::thread holder(
+      [&] { writer->with_connection([&](sqlite::Connection&) { release.wait(); }); });
+  while (writer->queued() != 0 || !writer->connection_busy()) std::this_thread::yield();
+  std::vector<std::thread> writers;
+  for (int v = 1; v <= kWriters; ++v) {
+    writers.emplace_back([&, v] {
+      writer->write([v](sqlite::Connection& c) {
+        c.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, std::int64_t{v}).run();
+        return v;
+      });
+    });
+    if (v == 1) {
+      // The first leads and blocks on the connection; the rest queue behind it.
+      while (writer->queued() != 0) std::this_thread::yield();
+    }
+  }
+  while (writer->queued() != static_cast<std::size_t>(kWriters - 1)) std::this_thread::yield();
+  release.count_down();
+  holder.join();
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(values().size(), static_cast<std::size_t>(kWriters));
+  EXPECT_EQ(writer->jobs_committed(), static_cast<std::size_t>(kWriters));
+  EXPECT_EQ(writer->batches_committed(), 3u);  // 1, then 256, then 43
+}
+
 }  // namespace
 }  // namespace incursa::platform::testing

@@ -4,6 +4,12 @@
 #include <chrono>
 #include <vector>
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+
 namespace incursa::platform::sqlite {
 
 namespace {
@@ -42,10 +48,8 @@ void Writer::submit(Job& job) {
     gathering_ = nullptr;
   }
   if (leader_active_) {
-    lock.unlock();
-    job.wake.wait();
-    if (job.done) return;  // a leader committed it for us
-    lock.lock();           // else the finishing leader handed us the lead
+    job.generation = generation_ + (taken_ ? 1 : 0);
+    if (wait_for_turn(lock, job)) return;  // a leader committed it for us
   } else {
     leader_active_ = true;
   }
@@ -55,6 +59,11 @@ void Writer::submit(Job& job) {
   const std::size_t n = std::min(queue_.size(), kMaxBatch);
   std::vector<Job*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  for (Job* j : batch) {
+    j->taken = true;
+    j->generation = generation_;
+  }
+  taken_ = true;
   lock.unlock();
 
   const auto started = std::chrono::steady_clock::now();
@@ -68,16 +77,58 @@ void Writer::submit(Job& job) {
   jobs_committed_ += batch.size();
   Job* next_leader = queue_.empty() ? nullptr : queue_.front();
   leader_active_ = next_leader != nullptr;
-  lock.unlock();
-  // Nothing else wakes the next leader, so its job is still alive here.
-  if (next_leader) next_leader->wake.post();
-  // A woken caller may return and destroy its job at once, so each job is
-  // touched last by its own post.
+  if (next_leader) next_leader->lead = true;
   for (Job* j : batch) {
-    if (j == &job) continue;
-    j->done = true;
-    j->wake.post();
+    if (j != &job) j->done.store(true, std::memory_order_release);
   }
+  const std::uint32_t mask =
+      BatchSignal::generation(generation_) | (next_leader ? BatchSignal::kLead : 0U);
+  ++generation_;
+  taken_ = false;
+  lock.unlock();
+  // One system call wakes the batch's callers and the next leader: posting each
+  // its own semaphore took the leader ~150 µs for 32 callers in a VM, during
+  // which the callers woken first preempted it.
+  signal_.wake(mask);
+}
+
+std::uint32_t Writer::mask_for(const Job& job) const {
+  if (job.taken) return BatchSignal::generation(job.generation);
+  // Still queued: it goes in the batch being formed, or the next one if that
+  // was taken; the first in line behind a taken batch is the next leader.
+  std::uint32_t mask = BatchSignal::generation(generation_ + (taken_ ? 1 : 0));
+  if (taken_ && !queue_.empty() && queue_.front() == &job) mask |= BatchSignal::kLead;
+  return mask;
+}
+
+bool Writer::wait_for_turn(std::unique_lock<std::mutex>& lock, Job& job) {
+  for (;;) {
+    // Under the lock: a leader marks jobs done and hands on the lead under it,
+    // and moves the signal's sequence on only after, so a wake-up that comes
+    // between this check and the sleep makes the sleep return at once.
+    if (job.done.load(std::memory_order_acquire)) {
+      lock.unlock();
+      return true;
+    }
+    if (job.lead) return false;
+    const std::uint32_t seen = signal_.seen();
+    const std::uint32_t mask = mask_for(job);
+    lock.unlock();
+    signal_.wait(seen, mask);
+    if (job.done.load(std::memory_order_acquire)) return true;
+    lock.lock();
+  }
+}
+
+void BatchSignal::wait(std::uint32_t seen, std::uint32_t mask) {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&sequence_), FUTEX_WAIT_BITSET_PRIVATE,
+            seen, nullptr, nullptr, mask);
+}
+
+void BatchSignal::wake(std::uint32_t mask) {
+  sequence_.fetch_add(1, std::memory_order_release);
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&sequence_), FUTEX_WAKE_BITSET_PRIVATE,
+            INT_MAX, nullptr, nullptr, mask);
 }
 
 void Writer::gather(std::unique_lock<std::mutex>& lock, Job& leader) {
