@@ -24,14 +24,15 @@ constexpr std::size_t kMaxGathered = 4 << 20;
 // written; below it, it is kept for the next commit.
 constexpr std::size_t kKeptCapacity = 1 << 20;
 
-// What SQLite allocates for each open file: our header, then the wrapped VFS's
-// own file object (at `real`). SQLite only zeroes and frees the memory, so the
-// gathering state is constructed in xOpen and destroyed in xClose.
+// A WAL file's writes not yet handed to the OS. Constructed in xOpen and
+// destroyed in xClose: SQLite only zeroes and frees the memory it allocates.
 struct Gathered {
   std::vector<char> bytes;
   sqlite3_int64 offset = 0;  // of bytes[0] in the file
 };
 
+// What SQLite allocates for each open file: our header, then the wrapped VFS's
+// own file object (at `real`).
 struct File {
   sqlite3_file base;  // first: SQLite reads pMethods from here
   sqlite3_file* real;
@@ -70,10 +71,18 @@ int x_close(sqlite3_file* file) {
   return flushed != SQLITE_OK ? flushed : rc;
 }
 
-int x_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
+// Every method that looks at the file's contents or size, or makes it durable,
+// first hands the gathered bytes to the OS, then does what the wrapped file does.
+template <class Call>
+int flushed_then(sqlite3_file* file, Call&& call) {
   File* f = reinterpret_cast<File*>(file);
   if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xRead(f->real, out, amount, offset);
+  return call(f->real);
+}
+
+int x_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
+  return flushed_then(file,
+                      [&](sqlite3_file* r) { return r->pMethods->xRead(r, out, amount, offset); });
 }
 
 int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
@@ -98,36 +107,29 @@ int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offs
 }
 
 int x_truncate(sqlite3_file* file, sqlite3_int64 size) {
-  File* f = reinterpret_cast<File*>(file);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xTruncate(f->real, size);
+  return flushed_then(file, [&](sqlite3_file* r) { return r->pMethods->xTruncate(r, size); });
 }
 
 int x_sync(sqlite3_file* file, int flags) {
-  File* f = reinterpret_cast<File*>(file);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xSync(f->real, flags);
+  return flushed_then(file, [&](sqlite3_file* r) { return r->pMethods->xSync(r, flags); });
 }
 
 int x_file_size(sqlite3_file* file, sqlite3_int64* size) {
-  File* f = reinterpret_cast<File*>(file);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xFileSize(f->real, size);
+  return flushed_then(file, [&](sqlite3_file* r) { return r->pMethods->xFileSize(r, size); });
 }
 
-// The rest only forward: locks, controls and shared memory concern the file, not
-// the bytes in flight.
+int x_file_control(sqlite3_file* file, int op, void* arg) {
+  return flushed_then(file, [&](sqlite3_file* r) { return r->pMethods->xFileControl(r, op, arg); });
+}
+
+// The rest only forward: locks and shared memory concern the file, not the
+// bytes in flight.
 int x_lock(sqlite3_file* f, int level) { return real_of(f)->pMethods->xLock(real_of(f), level); }
 int x_unlock(sqlite3_file* f, int level) {
   return real_of(f)->pMethods->xUnlock(real_of(f), level);
 }
 int x_check_reserved_lock(sqlite3_file* f, int* out) {
   return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
-}
-int x_file_control(sqlite3_file* file, int op, void* arg) {
-  File* f = reinterpret_cast<File*>(file);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xFileControl(f->real, op, arg);
 }
 int x_sector_size(sqlite3_file* f) { return real_of(f)->pMethods->xSectorSize(real_of(f)); }
 int x_device_characteristics(sqlite3_file* f) {

@@ -48,7 +48,6 @@ void Writer::submit(Job& job) {
     gathering_ = nullptr;
   }
   if (leader_active_) {
-    job.generation = generation_ + (taken_ ? 1 : 0);
     if (wait_for_turn(lock, job)) return;  // a leader committed it for us
   } else {
     leader_active_ = true;

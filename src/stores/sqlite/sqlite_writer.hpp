@@ -129,7 +129,7 @@ class Writer {
     // The rest is guarded by the writer's queue mutex.
     bool lead = false;             // the finishing leader handed this caller the lead
     bool taken = false;            // a leader took it into its batch ...
-    std::uint64_t generation = 0;  // ... of this generation (or will take it into it)
+    std::uint64_t generation = 0;  // ... of this generation (set when taken)
     // Posted when a gathering leader's company has arrived (see "Gathering").
     Wakeup wake{};
   };
