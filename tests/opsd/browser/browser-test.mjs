@@ -136,6 +136,10 @@ async function main() {
     return rows.length > 0 && rows.every((r) => r.dataset.status === 'Succeeded');
   });
   expect(await page.getAttribute('.chip[data-status="Succeeded"]', 'aria-pressed') === 'true', 'chip not pressed');
+  // The counts come from their own request (/v1/counts), which may land after
+  // the rows: wait for it rather than read the placeholder.
+  await page.waitForFunction(() => /\d/.test(document.querySelector('.chip[data-status="Succeeded"] .n').textContent),
+    null, { timeout: 10000 }).catch(() => {});
   const chipCount = Number((await page.locator('.chip[data-status="Succeeded"] .n').textContent()).replace(/\D/g, ''));
   expect(chipCount > 0, 'Succeeded chip shows no count');
   log(`filtered: ${await page.locator('tr[data-op-id]').count()} Succeeded rows, chip says ${chipCount}`);
