@@ -187,6 +187,16 @@ long fd_count(pid_t pid) {
 
 // ------------------------------------------------------------------ HTTP
 
+// The member `key` of `object`, or null when there is none. (operator[] on a
+// const json is undefined behaviour for a missing key: it crashed this program
+// now and then, on the last list page, which has no next_page_token.)
+const json& field(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  const auto it = object.find(key);
+  return it != object.end() ? *it : kNull;
+}
+
 std::unique_ptr<httplib::Client> client(int port) {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
   c->set_bearer_token_auth(kToken);
@@ -299,9 +309,9 @@ std::optional<std::vector<EventRow>> events_of(httplib::Client& c, const std::st
   const auto body = get_json(c, "/v1/operations/" + id + "/events?limit=10000", status);
   if (!body || status != 200 || !body->contains("events")) return std::nullopt;
   std::vector<EventRow> rows;
-  for (const json& e : (*body)["events"]) {
+  for (const json& e : field(*body, "events")) {
     rows.push_back({e.value("sequence", std::int64_t{0}), e.value("kind", ""),
-                    e["message"].is_string() ? e["message"].get<std::string>() : ""});
+                    field(e, "message").is_string() ? field(e, "message").get<std::string>() : ""});
   }
   return rows;
 }
@@ -345,7 +355,7 @@ void subscribe(int port, Subscriber& sub, const std::atomic<bool>& stop) {
         if (at == std::string::npos) continue;
         const json change = json::parse(frame.substr(at + 6), nullptr, false);
         if (!change.is_object() || !change.contains("operation")) continue;
-        const json& op = change["operation"];
+        const json& op = field(change, "operation");
         const std::string status = op.value("status", "");
         const bool completion =
             op.value("name", "") == "Soak.Job" && (status == "Succeeded" || status == "Failed");
@@ -461,7 +471,7 @@ int run(const Options& o) {
     const auto op = get_json(*checker, "/v1/operations/" + id, status);
     if (!rows || !op || status != 200) throw std::runtime_error("calibration read failed");
     expected[kind] = *rows;
-    expected_version[kind] = (*op)["operation"].value("version", std::int64_t{0});
+    expected_version[kind] = field(*op, "operation").value("version", std::int64_t{0});
   }
   std::printf("calibrated: a job leaves %zu events (%s), version %lld\n",
               expected[Kind::Succeeds].size(), describe(expected[Kind::Succeeds]).c_str(),
@@ -605,7 +615,7 @@ int run(const Options& o) {
           ++mismatches;
           continue;
         }
-        const json& op = (*body)["operation"];
+        const json& op = field(*body, "operation");
         const std::string st = op.value("status", "");
         const bool old_enough = writes_done - a.at > kStallThreshold + 3 * kStallInterval;
         std::vector<EventRow> want = expected[Kind::Abandoned];
@@ -638,7 +648,7 @@ int run(const Options& o) {
       }
       if (status == 200 && body) {
         ++present;
-        const json& op = (*body)["operation"];
+        const json& op = field(*body, "operation");
         if (op.value("status", "") != want_status ||
             op.value("version", std::int64_t{0}) != expected_version[a.kind]) {
           fail(a.id + ": snapshot " + op.dump() + " expected status " + want_status);
@@ -679,12 +689,13 @@ int run(const Options& o) {
         fail("listing the store failed: HTTP " + std::to_string(status));
         break;
       }
-      for (const json& op : (*page)["operations"]) {
+      for (const json& op : field(*page, "operations")) {
         const std::string id = op.value("id", "");
         if (known.count(id) == 0 && id.rfind("soak-calibrate-", 0) != 0) ++extra;
       }
-      token = (*page)["next_page_token"].is_string() ? (*page)["next_page_token"].get<std::string>()
-                                                     : "";
+      // The last page has no next_page_token at all.
+      const json& next = field(*page, "next_page_token");
+      token = next.is_string() ? next.get<std::string>() : "";
     } while (!token.empty());
     if (extra > 0)
       fail(std::to_string(extra) + " operations in the store that no writer got acknowledged");
