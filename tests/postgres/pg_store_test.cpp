@@ -525,6 +525,108 @@ TEST_F(PgStore, ARepeatedTransitionWithTheSameKeysIsReportedNotReapplied) {
   EXPECT_EQ(store->events(s.id, 0, 10).size(), 1U);
 }
 
+// A progress update or heartbeat is sent as one UPDATE that falls back to
+// op_transition when it finds nothing to update in place. Both statements, run
+// with the same parameters against twin operations, must leave the same rows,
+// the same events and the same decoded result, from every status.
+TEST_F(PgStore, AnUpdateInPlaceWritesExactlyWhatTheFunctionWrites) {
+  using namespace postgres;
+  const auto store = open_fresh_store();
+  const Statements statements(quote_identifier(store->schema()));
+  auto connection = Connection::open({conninfo()});
+  const Timestamp t0 = truncate_to_micros(std::chrono::system_clock::now());
+
+  for (const S from : {S::Pending, S::Running, S::Stalled, S::Succeeded, S::Canceled}) {
+    const std::string name(to_string(from));
+    for (const std::string twin : {"fn-", "in-place-"}) {
+      OperationSnapshot op = sample(twin + name, t0);
+      op.status = from;
+      op.percent = 10;
+      if (is_terminal(from)) op.completed_at = t0;
+      ASSERT_TRUE(store->insert(op, created_event(t0, twin + name + "-created")).created);
+    }
+    for (const bool heartbeat : {false, true}) {
+      TransitionRequest r;
+      r.allowed_from = StatusSet::non_terminal();
+      r.changes.status = S::Running;
+      r.at = t0 + (heartbeat ? 2s : 1s);
+      r.status_event_key = "status-" + std::to_string(heartbeat);
+      if (!heartbeat) {
+        r.changes.percent = 55.5;
+        r.changes.message = "halfway";
+        r.changes.progress = StructuredProgress{5, 9, "files"};
+        r.changes.mark_progress = true;
+      }
+      ASSERT_TRUE(transition_applies_in_place(r, false));
+      r.id = OperationId::parse("fn-" + name);
+      const DecodedTransition by_function = decode_transition(
+          connection->run(statements.transition, transition_params(r, false)), r, false);
+      r.id = OperationId::parse("in-place-" + name);
+      const DecodedTransition in_place = decode_transition(
+          connection->run(statements.transition_in_place, transition_params(r, false)), r, false);
+
+      SCOPED_TRACE(name + (heartbeat ? " heartbeat" : " progress"));
+      EXPECT_EQ(in_place.result.outcome, by_function.result.outcome);
+      ASSERT_EQ(in_place.result.snapshot.has_value(), by_function.result.snapshot.has_value());
+      OperationSnapshot renamed = *in_place.result.snapshot;
+      renamed.id = by_function.result.snapshot->id;
+      EXPECT_EQ(renamed, *by_function.result.snapshot);
+      EXPECT_EQ(*store->get(OperationId::parse("in-place-" + name)), *in_place.result.snapshot);
+      ASSERT_EQ(in_place.result.appended.size(), by_function.result.appended.size());
+      for (std::size_t i = 0; i < in_place.result.appended.size(); ++i) {
+        EXPECT_EQ(in_place.result.appended[i].sequence, by_function.result.appended[i].sequence);
+        EXPECT_EQ(in_place.result.appended[i].message, by_function.result.appended[i].message);
+      }
+    }
+    const auto fn_events = store->events(OperationId::parse("fn-" + name), 0, 100);
+    const auto in_place_events = store->events(OperationId::parse("in-place-" + name), 0, 100);
+    ASSERT_EQ(in_place_events.size(), fn_events.size()) << name;
+    for (std::size_t i = 0; i < fn_events.size(); ++i) {
+      EXPECT_EQ(in_place_events[i].sequence, fn_events[i].sequence);
+      EXPECT_EQ(in_place_events[i].kind, fn_events[i].kind);
+      EXPECT_EQ(in_place_events[i].message, fn_events[i].message);
+      EXPECT_EQ(in_place_events[i].occurred_at, fn_events[i].occurred_at);
+    }
+  }
+  // Which branch ran: with a stale condition smuggled into the parameters (which
+  // transition_applies_in_place() never lets through), the function answers
+  // NotStale and the UPDATE, which ignores it, applies. So a Running operation is
+  // updated in place, and a Pending one (its status would change) by the function.
+  // (By now the loop above has made every twin Running or left it terminal.)
+  TransitionRequest beat;
+  beat.allowed_from = StatusSet::non_terminal();
+  beat.changes.status = S::Running;
+  beat.at = t0 + 3s;
+  auto outcome_with_stale_check = [&](const Statement& statement, const std::string& id) {
+    beat.id = OperationId::parse(id);
+    Params params = transition_params(beat, false);
+    params[2] = "Activity";
+    params[3] = format_timestamp(t0 - 1h);
+    params[4] = "1 hour";
+    return decode_transition(connection->run(statement, params), beat, false).result.outcome;
+  };
+  EXPECT_EQ(outcome_with_stale_check(statements.transition, "fn-Running"),
+            TransitionOutcome::NotStale);
+  EXPECT_EQ(outcome_with_stale_check(statements.transition_in_place, "in-place-Running"),
+            TransitionOutcome::Applied);
+  ASSERT_TRUE(
+      store->insert(sample("still-pending", t0), created_event(t0, "pending-created")).created);
+  EXPECT_EQ(outcome_with_stale_check(statements.transition_in_place, "still-pending"),
+            TransitionOutcome::NotStale);
+
+  // No such operation: the function's answer.
+  TransitionRequest missing;
+  missing.id = OperationId::parse("missing");
+  missing.allowed_from = StatusSet::non_terminal();
+  missing.changes.status = S::Running;
+  missing.at = t0;
+  EXPECT_EQ(decode_transition(
+                connection->run(statements.transition_in_place, transition_params(missing, false)),
+                missing, false)
+                .result.outcome,
+            TransitionOutcome::NotFound);
+}
+
 TEST_F(PgStore, AWriteWithoutKeysIsNotIdempotentWhichIsWhyItIsNotRetriedBlindly) {
   const auto store = open_fresh_store();
   Tracker tracker(store);

@@ -194,6 +194,36 @@ TEST(PgStatements, OnlyWritesThatAlwaysLeaveAKeyedEventAreIdempotent) {
   EXPECT_FALSE(transition_is_idempotent(with_event));
 }
 
+TEST(PgStatements, OnlyProgressAndHeartbeatsInTheirOwnStatusApplyInPlace) {
+  using S = OperationStatus;
+  // update_progress / heartbeat: the row may already be Running.
+  EXPECT_TRUE(transition_applies_in_place(request(StatusSet::non_terminal(), S::Running), false));
+  EXPECT_TRUE(transition_applies_in_place(request(StatusSet::all(), std::nullopt), false));
+  // The database clock reads the time after the row lock: only the function can.
+  EXPECT_FALSE(transition_applies_in_place(request(StatusSet::non_terminal(), S::Running), true));
+  // complete, mark_stalled: the status always changes.
+  EXPECT_FALSE(
+      transition_applies_in_place(request(StatusSet::non_terminal(), S::Succeeded), false));
+  TransitionRequest stale = request({S::Pending, S::Running}, S::Stalled);
+  stale.only_if_stale = StaleCondition{};
+  EXPECT_FALSE(transition_applies_in_place(stale, false));
+  // Events, cancel requests, completion and stall counts are the function's.
+  TransitionRequest with_event = request(StatusSet::all(), std::nullopt);
+  with_event.events.push_back({{}, "k", std::nullopt, std::nullopt, "k-event"});
+  EXPECT_FALSE(transition_applies_in_place(with_event, false));
+  for (bool SnapshotChanges::*flag :
+       {&SnapshotChanges::mark_completed, &SnapshotChanges::request_cancel,
+        &SnapshotChanges::increment_stall_count}) {
+    TransitionRequest r = request(StatusSet::non_terminal(), S::Running);
+    r.changes.*flag = true;
+    EXPECT_FALSE(transition_applies_in_place(r, false));
+  }
+  // The in-place statement is the function's call behind one UPDATE.
+  const Statements st("\"s\"");
+  EXPECT_NE(st.transition_in_place.sql.find(st.transition.sql), std::string::npos);
+  EXPECT_NE(st.transition_in_place.name, st.transition.name);
+}
+
 TEST(PgErrors, SqlstatesAreClassified) {
   for (const char* s :
        {"08000", "08003", "08006", "08001", "40001", "40P01", "57P01", "57P02", "57P03"}) {

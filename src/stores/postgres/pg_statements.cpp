@@ -31,6 +31,43 @@ std::string function_call(const std::string& schema, const char* function,
          " FROM " + schema + "." + function + "(" + casts(types) + ") AS t";
 }
 
+// The common transition, a progress update or heartbeat of an operation already
+// in the target status, as one UPDATE: it needs no status event, and PL/pgSQL's
+// per-call cost (a function scan, a row lock, then the UPDATE, each its own
+// executor run) is most of the function's server time (docs/postgres.md,
+// "Performance"). The UPDATE applies only when the row is in an allowed status
+// that equals the target, so it can only do what the function would do then;
+// any other case (a status change, a rejection, no such operation) finds no row
+// and the function, in the same statement, decides as always. The function's
+// branch runs only when the UPDATE returned nothing (a one-time filter).
+// Parameters are transition's: $1 id, $2 allowed, $6 at, $7 target status,
+// $8 percent, $9 message, $10-$13 progress, $14 mark progress.
+// op_transition's parameter types, in order.
+const std::vector<const char*> kTransitionTypes{
+    "text",    "text[]",        "text",    "timestamptz", "interval", "timestamptz", "text",
+    "float8",  "text",          "boolean", "bigint",      "bigint",   "text",        "boolean",
+    "boolean", "boolean",       "text",    "boolean",     "text[]",   "text[]",      "text[]",
+    "text",    "timestamptz[]", "text[]",  "text[]",      "text[]",   "text[]"};
+
+std::string in_place_call(const std::string& schema, const std::string& function_call) {
+  return "WITH in_place AS (UPDATE " + schema +
+         ".operations o SET"
+         " percent = COALESCE($8::float8, o.percent),"
+         " message = COALESCE($9::text, o.message),"
+         " progress_current = CASE WHEN $10::boolean THEN $11::bigint ELSE o.progress_current END,"
+         " progress_total = CASE WHEN $10::boolean THEN $12::bigint ELSE o.progress_total END,"
+         " progress_unit = CASE WHEN $10::boolean THEN $13::text ELSE o.progress_unit END,"
+         " last_progress_at = CASE WHEN $14::boolean THEN $6::timestamptz"
+         " ELSE o.last_progress_at END,"
+         " updated_at = $6::timestamptz,"
+         " version = o.version + 1"
+         " WHERE o.id = $1::text AND o.status = ANY ($2::text[])"
+         " AND o.status = COALESCE($7::text, o.status) AND $6::timestamptz IS NOT NULL"
+         " RETURNING 'Applied'::text, o.status, o.last_sequence + 1, " +
+         snapshot_columns("o.") + ") SELECT * FROM in_place UNION ALL " + function_call +
+         " WHERE NOT EXISTS (SELECT 1 FROM in_place)";
+}
+
 constexpr int kResultSnapshotColumn = 3;  // after outcome, old_status, first_sequence
 
 OperationEvent to_event(const OperationId& id, std::int64_t sequence, NewEvent e) {
@@ -57,13 +94,9 @@ Statements::Statements(const std::string& quoted_schema)
                             "timestamptz", "text",        "bigint", "bigint",      "boolean",
                             "timestamptz", "text",        "text",   "text",        "text"})},
       transition{"incursa_transition",
-                 function_call(
-                     quoted_schema, "op_transition",
-                     {"text",   "text[]",  "text",    "timestamptz", "interval",      "timestamptz",
-                      "text",   "float8",  "text",    "boolean",     "bigint",        "bigint",
-                      "text",   "boolean", "boolean", "boolean",     "text",          "boolean",
-                      "text[]", "text[]",  "text[]",  "text",        "timestamptz[]", "text[]",
-                      "text[]", "text[]",  "text[]"})},
+                 function_call(quoted_schema, "op_transition", kTransitionTypes)},
+      transition_in_place{"incursa_transition_in_place",
+                          in_place_call(quoted_schema, transition.sql)},
       get{"incursa_get", "SELECT " + snapshot_columns("o.") + " FROM " + quoted_schema +
                              ".operations o WHERE o.id = $1::text"},
       events{"incursa_events", "SELECT " + event_columns("e.") + " FROM " + quoted_schema +
@@ -215,6 +248,13 @@ std::vector<std::string> transition_keys(const TransitionRequest& r) {
   }
   if (!r.status_event_key.empty()) keys.push_back(r.status_event_key);
   return keys;
+}
+
+bool transition_applies_in_place(const TransitionRequest& r, bool database_clock) {
+  const SnapshotChanges& c = r.changes;
+  return !database_clock && r.events.empty() && !r.only_if_stale && !c.mark_completed &&
+         !c.request_cancel && !c.increment_stall_count &&
+         (!c.status || r.allowed_from.contains(*c.status));
 }
 
 bool transition_is_idempotent(const TransitionRequest& r) {

@@ -25,6 +25,10 @@ struct Statements {
   std::string schema;  // quoted
   Statement insert;
   Statement transition;
+  // The same call and parameters as `transition`, for a request that
+  // applies_in_place(): a plain UPDATE of the row in the common case (the status
+  // is already the target), the function only when that UPDATE finds nothing.
+  Statement transition_in_place;
   Statement get;
   Statement events;
   Statement events_by_keys;
@@ -53,6 +57,14 @@ Params find_stale_params(const StaleQuery& query, bool database_clock, Timestamp
 
 // The event keys a transition writes, if any (empty keys are not keys).
 std::vector<std::string> transition_keys(const TransitionRequest& request);
+
+// True if `request` can be sent as statements.transition_in_place: it appends no
+// events, checks no staleness, completes, cancels and counts nothing, and its
+// target status (if any) is one it may apply from, so the row as found may
+// already be in it. Only with the application's clock, where `at` is a
+// parameter: with the database clock the time must be read after the row lock,
+// which only the function does.
+bool transition_applies_in_place(const TransitionRequest& request, bool database_clock);
 
 // True if repeating `request` after an unknown outcome cannot apply it twice:
 // every way it can apply writes an event whose key the function checks first.
