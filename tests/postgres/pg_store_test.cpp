@@ -526,9 +526,11 @@ TEST_F(PgStore, ARepeatedTransitionWithTheSameKeysIsReportedNotReapplied) {
 }
 
 // A progress update or heartbeat is sent as one UPDATE that falls back to
-// op_transition when it finds nothing to update in place. Both statements, run
-// with the same parameters against twin operations, must leave the same rows,
-// the same events and the same decoded result, from every status.
+// op_transition when it finds nothing to update in place; every other call as
+// the function. Run against twin operations, the statement transition_statement()
+// picks and the function itself must leave the same rows, the same events and
+// the same decoded result, from every status, between and after the other kinds
+// of call.
 TEST_F(PgStore, AnUpdateInPlaceWritesExactlyWhatTheFunctionWrites) {
   using namespace postgres;
   const auto store = open_fresh_store();
@@ -536,82 +538,118 @@ TEST_F(PgStore, AnUpdateInPlaceWritesExactlyWhatTheFunctionWrites) {
   auto connection = Connection::open({conninfo()});
   const Timestamp t0 = truncate_to_micros(std::chrono::system_clock::now());
 
+  auto request = [&](int step) {
+    TransitionRequest r;
+    r.at = t0 + std::chrono::seconds(step + 1);
+    r.allowed_from = StatusSet::non_terminal();
+    r.status_event_key = "status-" + std::to_string(step);
+    switch (step) {
+      case 0:  // update_progress
+      case 1:  // heartbeat
+      case 6:  // update_progress, once finished
+        r.changes.status = S::Running;
+        if (step != 1) {
+          r.changes.percent = 55.5;
+          r.changes.message = "halfway";
+          r.changes.progress = StructuredProgress{5, 9, "files"};
+          r.changes.mark_progress = true;
+        }
+        break;
+      case 2:  // add_event, and step 3 the same request again (a replay)
+      case 3:
+        r.allowed_from = StatusSet::all();
+        r.status_event_key = "event-s";
+        r.events.push_back({r.at, "Checkpoint", "reached", R"({"n": 1})", "event"});
+        r.events.push_back({r.at, "Note", std::nullopt, std::nullopt, "event-2"});
+        break;
+      case 4:  // request_cancel
+        r.changes.request_cancel = true;
+        r.changes.cancel_reason = "operator";
+        r.events.push_back({r.at, "CancelRequested", "operator", std::nullopt, "cancel"});
+        break;
+      case 5:  // complete
+        r.changes.status = S::Succeeded;
+        r.changes.message = "done";
+        r.changes.mark_completed = true;
+        break;
+      default:
+        break;
+    }
+    return r;
+  };
+
   for (const S from : {S::Pending, S::Running, S::Stalled, S::Succeeded, S::Canceled}) {
     const std::string name(to_string(from));
-    for (const std::string twin : {"fn-", "in-place-"}) {
+    for (const std::string twin : {"fn-", "sql-"}) {
       OperationSnapshot op = sample(twin + name, t0);
       op.status = from;
       op.percent = 10;
       if (is_terminal(from)) op.completed_at = t0;
       ASSERT_TRUE(store->insert(op, created_event(t0, twin + name + "-created")).created);
     }
-    for (const bool heartbeat : {false, true}) {
-      TransitionRequest r;
-      r.allowed_from = StatusSet::non_terminal();
-      r.changes.status = S::Running;
-      r.at = t0 + (heartbeat ? 2s : 1s);
-      r.status_event_key = "status-" + std::to_string(heartbeat);
-      if (!heartbeat) {
-        r.changes.percent = 55.5;
-        r.changes.message = "halfway";
-        r.changes.progress = StructuredProgress{5, 9, "files"};
-        r.changes.mark_progress = true;
-      }
-      ASSERT_TRUE(transition_applies_in_place(r, false));
+    for (int step = 0; step < 7; ++step) {
+      TransitionRequest r = request(step);
+      const Statement& statement = transition_statement(statements, r, false);
+      const bool in_place = step == 0 || step == 1 || step == 6;
+      ASSERT_EQ(statement.name,
+                in_place ? statements.transition_in_place.name : statements.transition.name)
+          << step;
       r.id = OperationId::parse("fn-" + name);
       const DecodedTransition by_function = decode_transition(
           connection->run(statements.transition, transition_params(r, false)), r, false);
-      r.id = OperationId::parse("in-place-" + name);
-      const DecodedTransition in_place = decode_transition(
-          connection->run(statements.transition_in_place, transition_params(r, false)), r, false);
+      r.id = OperationId::parse("sql-" + name);
+      const DecodedTransition by_sql =
+          decode_transition(connection->run(statement, transition_params(r, false)), r, false);
 
-      SCOPED_TRACE(name + (heartbeat ? " heartbeat" : " progress"));
-      EXPECT_EQ(in_place.result.outcome, by_function.result.outcome);
-      ASSERT_EQ(in_place.result.snapshot.has_value(), by_function.result.snapshot.has_value());
-      OperationSnapshot renamed = *in_place.result.snapshot;
+      SCOPED_TRACE(name + " step " + std::to_string(step) + " " + statement.name);
+      EXPECT_EQ(by_sql.result.outcome, by_function.result.outcome);
+      EXPECT_EQ(by_sql.replayed, by_function.replayed);
+      ASSERT_EQ(by_sql.result.snapshot.has_value(), by_function.result.snapshot.has_value());
+      OperationSnapshot renamed = *by_sql.result.snapshot;
       renamed.id = by_function.result.snapshot->id;
       EXPECT_EQ(renamed, *by_function.result.snapshot);
-      EXPECT_EQ(*store->get(OperationId::parse("in-place-" + name)), *in_place.result.snapshot);
-      ASSERT_EQ(in_place.result.appended.size(), by_function.result.appended.size());
-      for (std::size_t i = 0; i < in_place.result.appended.size(); ++i) {
-        EXPECT_EQ(in_place.result.appended[i].sequence, by_function.result.appended[i].sequence);
-        EXPECT_EQ(in_place.result.appended[i].message, by_function.result.appended[i].message);
+      EXPECT_EQ(*store->get(OperationId::parse("sql-" + name)), *by_sql.result.snapshot);
+      ASSERT_EQ(by_sql.result.appended.size(), by_function.result.appended.size());
+      for (std::size_t i = 0; i < by_sql.result.appended.size(); ++i) {
+        OperationEvent e = by_sql.result.appended[i];
+        e.operation_id = by_function.result.appended[i].operation_id;
+        EXPECT_EQ(e, by_function.result.appended[i]);
       }
     }
     const auto fn_events = store->events(OperationId::parse("fn-" + name), 0, 100);
-    const auto in_place_events = store->events(OperationId::parse("in-place-" + name), 0, 100);
-    ASSERT_EQ(in_place_events.size(), fn_events.size()) << name;
+    const auto sql_events = store->events(OperationId::parse("sql-" + name), 0, 100);
+    ASSERT_EQ(sql_events.size(), fn_events.size()) << name;
     for (std::size_t i = 0; i < fn_events.size(); ++i) {
-      EXPECT_EQ(in_place_events[i].sequence, fn_events[i].sequence);
-      EXPECT_EQ(in_place_events[i].kind, fn_events[i].kind);
-      EXPECT_EQ(in_place_events[i].message, fn_events[i].message);
-      EXPECT_EQ(in_place_events[i].occurred_at, fn_events[i].occurred_at);
+      OperationEvent e = sql_events[i];
+      e.operation_id = fn_events[i].operation_id;
+      if (i == 0) e.key = fn_events[i].key;  // the created events' keys differ
+      EXPECT_EQ(e, fn_events[i]) << name << " event " << i;
     }
   }
   // Which branch ran: with a stale condition smuggled into the parameters (which
-  // transition_applies_in_place() never lets through), the function answers
-  // NotStale and the UPDATE, which ignores it, applies. So a Running operation is
-  // updated in place, and a Pending one (its status would change) by the function.
-  // (By now the loop above has made every twin Running or left it terminal.)
-  TransitionRequest beat;
-  beat.allowed_from = StatusSet::non_terminal();
-  beat.changes.status = S::Running;
-  beat.at = t0 + 3s;
-  auto outcome_with_stale_check = [&](const Statement& statement, const std::string& id) {
-    beat.id = OperationId::parse(id);
-    Params params = transition_params(beat, false);
+  // transition_statement() never lets through), the function answers NotStale
+  // and the UPDATE, which ignores it, applies. So a Running operation is
+  // updated in place, and a Pending one (its status would change) by the
+  // function. (By now the loop above has left every twin terminal.)
+  for (const char* id : {"running", "pending"}) {
+    OperationSnapshot op = sample(id, t0);
+    op.status = std::string(id) == "running" ? S::Running : S::Pending;
+    ASSERT_TRUE(store->insert(op, created_event(t0, std::string(id) + "-created")).created);
+  }
+  auto outcome_with_stale_check = [&](const Statement& statement, const char* id) {
+    TransitionRequest r = request(0);
+    r.id = OperationId::parse(id);
+    Params params = transition_params(r, false);
     params[2] = "Activity";
     params[3] = format_timestamp(t0 - 1h);
     params[4] = "1 hour";
-    return decode_transition(connection->run(statement, params), beat, false).result.outcome;
+    return decode_transition(connection->run(statement, params), r, false).result.outcome;
   };
-  EXPECT_EQ(outcome_with_stale_check(statements.transition, "fn-Running"),
+  EXPECT_EQ(outcome_with_stale_check(statements.transition, "running"),
             TransitionOutcome::NotStale);
-  EXPECT_EQ(outcome_with_stale_check(statements.transition_in_place, "in-place-Running"),
+  EXPECT_EQ(outcome_with_stale_check(statements.transition_in_place, "running"),
             TransitionOutcome::Applied);
-  ASSERT_TRUE(
-      store->insert(sample("still-pending", t0), created_event(t0, "pending-created")).created);
-  EXPECT_EQ(outcome_with_stale_check(statements.transition_in_place, "still-pending"),
+  EXPECT_EQ(outcome_with_stale_check(statements.transition_in_place, "pending"),
             TransitionOutcome::NotStale);
 
   // No such operation: the function's answer.

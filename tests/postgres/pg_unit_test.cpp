@@ -218,10 +218,22 @@ TEST(PgStatements, OnlyProgressAndHeartbeatsInTheirOwnStatusApplyInPlace) {
     r.changes.*flag = true;
     EXPECT_FALSE(transition_applies_in_place(r, false));
   }
-  // The in-place statement is the function's call behind one UPDATE.
+  // The statement ends in the function's call, its fallback.
   const Statements st("\"s\"");
   EXPECT_NE(st.transition_in_place.sql.find(st.transition.sql), std::string::npos);
   EXPECT_NE(st.transition_in_place.name, st.transition.name);
+
+  // Which statement each call is sent as.
+  auto sent_as = [&](const TransitionRequest& r, bool database_clock) {
+    return transition_statement(st, r, database_clock).name;
+  };
+  EXPECT_EQ(sent_as(request(StatusSet::non_terminal(), S::Running), false),
+            st.transition_in_place.name);
+  EXPECT_EQ(sent_as(request(StatusSet::non_terminal(), S::Succeeded), false), st.transition.name);
+  EXPECT_EQ(sent_as(with_event, false), st.transition.name);
+  EXPECT_EQ(sent_as(stale, false), st.transition.name);
+  EXPECT_EQ(sent_as(with_event, true), st.transition.name);
+  EXPECT_EQ(sent_as(request(StatusSet::non_terminal(), S::Running), true), st.transition.name);
 }
 
 TEST(PgErrors, SqlstatesAreClassified) {

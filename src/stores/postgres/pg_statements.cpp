@@ -250,6 +250,12 @@ std::vector<std::string> transition_keys(const TransitionRequest& r) {
   return keys;
 }
 
+const Statement& transition_statement(const Statements& statements, const TransitionRequest& r,
+                                      bool database_clock) {
+  return transition_applies_in_place(r, database_clock) ? statements.transition_in_place
+                                                        : statements.transition;
+}
+
 bool transition_applies_in_place(const TransitionRequest& r, bool database_clock) {
   const SnapshotChanges& c = r.changes;
   return !database_clock && r.events.empty() && !r.only_if_stale && !c.mark_completed &&

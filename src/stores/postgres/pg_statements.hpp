@@ -58,6 +58,12 @@ Params find_stale_params(const StaleQuery& query, bool database_clock, Timestamp
 // The event keys a transition writes, if any (empty keys are not keys).
 std::vector<std::string> transition_keys(const TransitionRequest& request);
 
+// The statement a transition is sent as: transition_in_place when
+// transition_applies_in_place(), else transition. Both take transition_params()
+// and return what decode_transition() reads.
+const Statement& transition_statement(const Statements& statements,
+                                      const TransitionRequest& request, bool database_clock);
+
 // True if `request` can be sent as statements.transition_in_place: it appends no
 // events, checks no staleness, completes, cancels and counts nothing, and its
 // target status (if any) is one it may apply from, so the row as found may

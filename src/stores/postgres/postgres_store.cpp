@@ -158,9 +158,7 @@ TransitionResult PostgresStore::transition(const TransitionRequest& request) {
   const bool db_clock = impl_->options.use_database_clock;
   const Params params = transition_params(request, db_clock);
   const std::string what = "transition of operation " + request.id.value();
-  const Statement& statement = transition_applies_in_place(request, db_clock)
-                                   ? impl_->statements.transition_in_place
-                                   : impl_->statements.transition;
+  const Statement& statement = transition_statement(impl_->statements, request, db_clock);
   DecodedTransition d = impl_->call_with(what, transition_is_idempotent(request), [&] {
     return decode_transition(impl_->write(statement, params, request.id.value()), request,
                              db_clock);
