@@ -310,8 +310,9 @@ std::optional<std::vector<EventRow>> events_of(httplib::Client& c, const std::st
   if (!body || status != 200 || !body->contains("events")) return std::nullopt;
   std::vector<EventRow> rows;
   for (const json& e : field(*body, "events")) {
+    const json& message = field(e, "message");  // null when the event has none
     rows.push_back({e.value("sequence", std::int64_t{0}), e.value("kind", ""),
-                    field(e, "message").is_string() ? field(e, "message").get<std::string>() : ""});
+                    message.is_string() ? message.get<std::string>() : ""});
   }
   return rows;
 }
