@@ -31,17 +31,6 @@ std::string function_call(const std::string& schema, const char* function,
          " FROM " + schema + "." + function + "(" + casts(types) + ") AS t";
 }
 
-// The common transition, a progress update or heartbeat of an operation already
-// in the target status, as one UPDATE: it needs no status event, and PL/pgSQL's
-// per-call cost (a function scan, a row lock, then the UPDATE, each its own
-// executor run) is most of the function's server time (docs/postgres.md,
-// "Performance"). The UPDATE applies only when the row is in an allowed status
-// that equals the target, so it can only do what the function would do then;
-// any other case (a status change, a rejection, no such operation) finds no row
-// and the function, in the same statement, decides as always. The function's
-// branch runs only when the UPDATE returned nothing (a one-time filter).
-// Parameters are transition's: $1 id, $2 allowed, $6 at, $7 target status,
-// $8 percent, $9 message, $10-$13 progress, $14 mark progress.
 // op_transition's parameter types, in order.
 const std::vector<const char*> kTransitionTypes{
     "text",    "text[]",        "text",    "timestamptz", "interval", "timestamptz", "text",
@@ -49,6 +38,18 @@ const std::vector<const char*> kTransitionTypes{
     "boolean", "boolean",       "text",    "boolean",     "text[]",   "text[]",      "text[]",
     "text",    "timestamptz[]", "text[]",  "text[]",      "text[]",   "text[]"};
 
+// The common transition, a progress update or heartbeat of an operation already
+// in the target status, as one UPDATE: it needs no status event, and PL/pgSQL's
+// per-call cost (a function scan, a row lock, then the UPDATE, each its own
+// executor run) is most of the function's server time (docs/postgres.md,
+// "The common case in place"). The UPDATE applies only when the row is in an
+// allowed status that equals the target, so it can only do what the function
+// would do then; any other case (a status change, a rejection, no such
+// operation) finds no row and the function, in the same statement, decides as
+// always. The function's branch runs only when the UPDATE returned nothing (a
+// one-time filter).
+// Parameters are transition's: $1 id, $2 allowed, $6 at, $7 target status,
+// $8 percent, $9 message, $10-$13 progress, $14 mark progress.
 std::string in_place_call(const std::string& schema, const std::string& function_call) {
   return "WITH in_place AS (UPDATE " + schema +
          ".operations o SET"

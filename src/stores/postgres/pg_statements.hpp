@@ -26,8 +26,9 @@ struct Statements {
   Statement insert;
   Statement transition;
   // The same call and parameters as `transition`, for a request that
-  // applies_in_place(): a plain UPDATE of the row in the common case (the status
-  // is already the target), the function only when that UPDATE finds nothing.
+  // transition_applies_in_place(): a plain UPDATE of the row in the common case
+  // (the status is already the target), the function only when that UPDATE
+  // finds nothing.
   Statement transition_in_place;
   Statement get;
   Statement events;
