@@ -15,10 +15,12 @@
 //                        raw baseline is the sqlite3 C API: WAL, one connection per
 //                        worker, BEGIN IMMEDIATE … COMMIT per call, at the URI's
 //                        synchronous setting (default FULL, as the store's).
-//   postgresql://…       the library uses the URI as given; the raw baseline uses
-//                        libpq with one connection per worker, one prepared
-//                        statement per call in autocommit, on its own tables
-//                        (bench_raw_ops, bench_raw_events, recreated per run).
+//   postgresql://…       the library writes the schema bench_lifecycle (the URI's
+//                        other options as given; dropped before and after each
+//                        run, so it starts as fresh as the raw tables); the raw
+//                        baseline uses libpq with one connection per worker, one
+//                        prepared statement per call in autocommit, on its own
+//                        tables (bench_raw_ops, bench_raw_events, recreated per run).
 //
 // Prints each run (ops/s, calls/s, p50/p99 call latency, CPU per call,
 // library/raw ratio) and, with --runs > 1, the medians. Exit 0 when every library
@@ -477,6 +479,11 @@ Result run_raw_sqlite_ceiling(const std::string& path, bool full, std::int64_t o
 // ---------------------------------------------------------------------------
 // Raw PostgreSQL: libpq, no library.
 
+// The library's schema, as fresh for each run as the raw baseline's tables: on
+// a schema that kept every earlier run's rows (and their dead versions) the
+// library was measured against a bigger, bloated table than the baseline.
+constexpr const char* kPgLibrarySchema = "bench_lifecycle";
+
 #ifdef INCURSA_BENCH_HAVE_PQ
 
 constexpr const char* kRawPgSchema = R"sql(
@@ -585,6 +592,12 @@ class RawPg {
   PGconn* conn_;
 };
 
+void drop_pg_library_schema(const std::string& uri) {
+  RawPg setup(ip::PostgresStore::parse_uri(uri).conninfo, /*prepare=*/false);
+  setup.exec("SET client_min_messages = warning");
+  setup.exec((std::string("DROP SCHEMA IF EXISTS ") + kPgLibrarySchema + " CASCADE").c_str());
+}
+
 Result run_raw_pg(const std::string& uri, int workers, std::int64_t ops) {
   const std::string conninfo = ip::PostgresStore::parse_uri(uri).conninfo;
   {
@@ -630,6 +643,11 @@ struct StoreTarget {
   bool sqlite_full = true;
 
   std::string library_uri(int run) const {
+    if (kind == Kind::Postgres) {
+      // Appended last, so it wins over a schema the URI names (which is never dropped).
+      return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "schema=" +
+             kPgLibrarySchema;
+    }
     if (kind != Kind::Sqlite) return uri;
     return "sqlite:" + sqlite_path + ".lib" + std::to_string(run) + sqlite_query;
   }
@@ -758,9 +776,15 @@ int main(int argc, char** argv) {
     // neither always gets the quieter disk.
     const auto measure_library = [&] {
       if (!library) return;
-      if (target.kind == StoreTarget::Kind::Sqlite) remove_sqlite_files(target.library_file(run));
+      const auto fresh = [&] {
+        if (target.kind == StoreTarget::Kind::Sqlite) remove_sqlite_files(target.library_file(run));
+#ifdef INCURSA_BENCH_HAVE_PQ
+        if (target.kind == StoreTarget::Kind::Postgres) drop_pg_library_schema(target.uri);
+#endif
+      };
+      fresh();
       lib = run_library(target.library_uri(run), workers, ops, coalesce);
-      if (target.kind == StoreTarget::Kind::Sqlite) remove_sqlite_files(target.library_file(run));
+      fresh();
       print_result(coalesce ? "library+c" : "library", *lib);
       lib_series.add(*lib);
       failed = failed || lib->failures > 0;
