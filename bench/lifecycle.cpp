@@ -645,8 +645,7 @@ struct StoreTarget {
   std::string library_uri(int run) const {
     if (kind == Kind::Postgres) {
       // Appended last, so it wins over a schema the URI names (which is never dropped).
-      return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "schema=" +
-             kPgLibrarySchema;
+      return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "schema=" + kPgLibrarySchema;
     }
     if (kind != Kind::Sqlite) return uri;
     return "sqlite:" + sqlite_path + ".lib" + std::to_string(run) + sqlite_query;
