@@ -119,4 +119,10 @@ inline std::int64_t rss_bytes() {
   return resident * static_cast<std::int64_t>(::sysconf(_SC_PAGESIZE));
 }
 
+// A postgresql:// URI with `schema=NAME` appended as its last option, which wins
+// over a schema the URI names: the benchmarks write tables of their own only.
+inline std::string with_postgres_schema(const std::string& uri, std::string_view schema) {
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "schema=" + std::string(schema);
+}
+
 }  // namespace incursa::bench

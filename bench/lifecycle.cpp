@@ -644,8 +644,8 @@ struct StoreTarget {
 
   std::string library_uri(int run) const {
     if (kind == Kind::Postgres) {
-      // Appended last, so it wins over a schema the URI names (which is never dropped).
-      return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "schema=" + kPgLibrarySchema;
+      // Not a schema the URI names: only this one is dropped.
+      return bench::with_postgres_schema(uri, kPgLibrarySchema);
     }
     if (kind != Kind::Sqlite) return uri;
     return "sqlite:" + sqlite_path + ".lib" + std::to_string(run) + sqlite_query;

@@ -130,9 +130,7 @@ std::shared_ptr<ip::OperationStore> open_for(const std::string& kind, const Conf
     return ip::open_store("sqlite:" + config.sqlite_path + "?synchronous=normal");
   }
   if (kind == "postgres") {
-    std::string uri = config.postgres_uri;
-    uri += uri.find('?') == std::string::npos ? "?schema=bench_scan" : "&schema=bench_scan";
-    return ip::open_store(uri);
+    return ip::open_store(bench::with_postgres_schema(config.postgres_uri, "bench_scan"));
   }
   throw std::invalid_argument("unknown store '" + kind + "' (memory, sqlite, postgres)");
 }
