@@ -31,7 +31,6 @@ AuditEvent AuditLog::write(AuditEvent event) {
     trim_in_place(a.id);
     trim_in_place(a.role);
   }
-  if (event.data_json && detail::trim(*event.data_json).empty()) event.data_json.reset();
   if (AuditValidationResult result = validate_audit_event(event, validation_); !result.valid()) {
     throw AuditValidationError(std::move(result.errors));
   }

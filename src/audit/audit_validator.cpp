@@ -30,6 +30,13 @@ bool is_audit_name(std::string_view name) {
   return !segment_start;
 }
 
+bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+// An anchor or actor field: at most 256 bytes of UTF-8 without control characters.
+bool is_short_text(std::string_view s) {
+  return s.size() <= 256 && detail::is_valid_utf8(s) && !detail::has_control_char(s);
+}
+
 std::size_t char_count(std::string_view s) {
   std::size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
@@ -83,6 +90,10 @@ AuditValidationResult validate_audit_event(const AuditEvent& event,
       detail::trim(event.display_message).size() > limits::kMaxMessageBytes) {
     errors.emplace_back("Display message must be at most 1024 bytes of valid UTF-8.");
   }
+  // PostgreSQL cannot store a NUL in text or jsonb: refused on every store alike.
+  if (has_nul(event.display_message)) {
+    errors.emplace_back("Display message must not contain NUL characters.");
+  }
   for (std::size_t i = 0; i < event.anchors.size(); ++i) {
     const EventAnchor& a = event.anchors[i];
     const std::string which = "Anchor " + std::to_string(i + 1);
@@ -90,21 +101,33 @@ AuditValidationResult validate_audit_event(const AuditEvent& event,
     if (blank(a.id)) errors.push_back(which + " id is required.");
     if (blank(a.role)) errors.push_back(which + " role is required.");
     for (const std::string* s : {&a.type, &a.id, &a.role}) {
-      if (s->size() > 256 || !detail::is_valid_utf8(*s) || detail::has_control_char(*s)) {
+      if (!is_short_text(*s)) {
         errors.push_back(which + " fields must be at most 256 characters of text.");
         break;
       }
     }
   }
-  if (event.data_json && !blank(*event.data_json) &&
-      (!detail::is_valid_utf8(*event.data_json) || !nlohmann::json::accept(*event.data_json))) {
+  // Blank is not JSON (leave it out for no data); accept() stops at a raw NUL, so
+  // one is refused first.
+  if (event.data_json &&
+      (blank(*event.data_json) || has_nul(*event.data_json) ||
+       !detail::is_valid_utf8(*event.data_json) || !nlohmann::json::accept(*event.data_json))) {
     errors.emplace_back("DataJson must be valid JSON.");
   } else if (event.data_json && !detail::json_depth_within(*event.data_json)) {
     errors.emplace_back("DataJson must not nest deeper than 64 levels.");
+  } else if (event.data_json && detail::has_escaped_nul(*event.data_json)) {
+    errors.emplace_back("DataJson must not contain the escape \\u0000 (NUL).");
   }
   if (event.actor) {
     if (blank(event.actor->type)) errors.emplace_back("Actor type is required.");
     if (blank(event.actor->id)) errors.emplace_back("Actor id is required.");
+    const std::string* display = event.actor->display ? &*event.actor->display : nullptr;
+    for (const std::string* s : {&event.actor->type, &event.actor->id, display}) {
+      if (s != nullptr && !is_short_text(*s)) {
+        errors.emplace_back("Actor fields must be at most 256 characters of text.");
+        break;
+      }
+    }
   }
   return result;
 }

@@ -322,4 +322,15 @@ static_assert(kMaxJsonDepth <= 64, "PlainJsonScanner keeps one bit per level in 
 
 bool is_plain_valid_json(std::string_view json) noexcept { return PlainJsonScanner(json).valid(); }
 
+bool has_escaped_nul(std::string_view json) noexcept {
+  // In valid JSON a backslash only occurs inside a string, as the start of an
+  // escape; skipping each escape whole keeps "\\u0000" (an escaped backslash,
+  // then text) from counting.
+  for (std::size_t i = json.find('\\'); i != std::string_view::npos; i = json.find('\\', i)) {
+    if (json.substr(i + 1, 5) == "u0000") return true;
+    i += 2;
+  }
+  return false;
+}
+
 }  // namespace incursa::platform::detail

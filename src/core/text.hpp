@@ -59,6 +59,11 @@ bool json_depth_within(std::string_view json, std::size_t max_depth = kMaxJsonDe
 // invalid, it returns false, meaning "not sure: ask the full parser".
 bool is_plain_valid_json(std::string_view json) noexcept;
 
+// True if `json` (already known to be valid JSON) holds the escape \u0000 in a
+// string or key: JSON allows it, but PostgreSQL's text and jsonb cannot store
+// a NUL, so the library refuses it on every store.
+bool has_escaped_nul(std::string_view json) noexcept;
+
 // Appends `text` (valid UTF-8) to `out` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 

@@ -79,6 +79,8 @@ void tags(const Tags& tags, std::string_view field) {
 std::optional<std::string> message(std::optional<std::string_view> text, std::string_view field) {
   if (!text) return std::nullopt;
   if (!detail::is_valid_utf8(*text)) fail(field, "must be valid UTF-8");
+  // PostgreSQL's text type cannot hold a NUL: refused on every store alike.
+  if (text->find('\0') != std::string_view::npos) fail(field, "must not contain NUL characters");
   const std::string_view trimmed = detail::trim(*text);
   if (trimmed.empty()) return std::nullopt;
   if (trimmed.size() > limits::kMaxMessageBytes) fail(field, "must be at most 1024 bytes");
@@ -102,7 +104,8 @@ std::string event_kind(std::string_view kind) {
 std::optional<std::string> data_json(std::optional<std::string_view> json, std::string_view field) {
   if (!json) return std::nullopt;
   if (json->size() > limits::kMaxDataJsonBytes) fail(field, "must be at most 65536 bytes");
-  if (detail::trim(*json).empty()) return std::nullopt;
+  // Blank is not JSON: "no data" is an absent value, so there is one way to say it.
+  if (detail::trim(*json).empty()) fail(field, "must be valid JSON (leave it out for no data)");
   // Most data is plain JSON that a fast scan can vouch for; the rest, valid or
   // not, goes to the full parser.
   if (detail::is_plain_valid_json(*json)) return std::string(*json);
@@ -112,6 +115,7 @@ std::optional<std::string> data_json(std::optional<std::string_view> json, std::
     fail(field, "must be valid JSON");
   }
   if (!detail::json_depth_within(*json)) fail(field, "must not nest deeper than 64 levels");
+  if (detail::has_escaped_nul(*json)) fail(field, "must not contain the escape \\u0000 (NUL)");
   return std::string(*json);
 }
 

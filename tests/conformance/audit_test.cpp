@@ -1,4 +1,6 @@
 // Audit events and timelines (SPEC §5, §6), on every store.
+#include <algorithm>
+
 #include "incursa/platform/audit/audit_log.hpp"
 #include "incursa/platform/error.hpp"
 #include "store_conformance.hpp"
@@ -86,6 +88,55 @@ TEST_P(StoreConformance, InvalidAuditEventReportsEveryErrorInOrderAndWritesNothi
   AuditEvent bad_json = make_event("a.b", {{"Invoice", "1", "Subject"}});
   bad_json.data_json = "{nope";
   EXPECT_THROW(log.write(bad_json), ValidationError);
+  EXPECT_TRUE(log.query({}).empty());
+}
+
+// What PostgreSQL cannot store is refused on every store alike, field by field.
+TEST_P(StoreConformance, AuditTextWithNulAndBlankDataAreRejectedOnEveryStore) {
+  AuditLog log(store, {.clock = clock});
+  const std::string nul("a\0b", 3);
+  const auto rejected = [&](const char* label, AuditEvent e, const std::string& expected) {
+    SCOPED_TRACE(label);
+    try {
+      log.write(e);
+      ADD_FAILURE() << "expected AuditValidationError";
+    } catch (const AuditValidationError& error) {
+      EXPECT_NE(std::find(error.errors().begin(), error.errors().end(), expected),
+                error.errors().end())
+          << error.what();
+    }
+  };
+  const AuditEvent good = make_event("a.b", {{"Invoice", "1", "Subject"}});
+  AuditEvent e = good;
+  e.display_message = "text " + nul;
+  rejected("display message", e, "Display message must not contain NUL characters.");
+  e = good;
+  e.anchors[0].id = nul;
+  rejected("anchor id", e, "Anchor 1 fields must be at most 256 characters of text.");
+  e = good;
+  e.data_json = R"({"a":"\u0000"})";
+  rejected("data \\u0000", e, "DataJson must not contain the escape \\u0000 (NUL).");
+  e = good;
+  e.data_json = std::string("\"\0\"", 3);
+  rejected("data raw NUL", e, "DataJson must be valid JSON.");
+  e = good;
+  e.data_json = "  ";
+  rejected("data blank", e, "DataJson must be valid JSON.");
+  for (const auto field : {&AuditActor::type, &AuditActor::id}) {
+    e = good;
+    e.actor = AuditActor{"User", "u-1", std::nullopt};
+    (*e.actor).*field = nul;
+    rejected("actor type or id", e, "Actor fields must be at most 256 characters of text.");
+  }
+  e = good;
+  e.actor = AuditActor{"User", "u-1", nul};
+  rejected("actor display", e, "Actor fields must be at most 256 characters of text.");
+  e = good;
+  CorrelationContext c;
+  c.correlation_id = CorrelationId::parse("c-1");
+  c.tags = {{"k", nul}};
+  e.correlation = c;
+  EXPECT_THROW(log.write(e), ValidationError);
   EXPECT_TRUE(log.query({}).empty());
 }
 

@@ -150,6 +150,68 @@ TEST_P(StoreConformance, BadStartsAreRejectedAndCreateNothing) {
   EXPECT_FALSE(tracker->get_snapshot(chosen).has_value());
 }
 
+// One answer on every store for what PostgreSQL's text and jsonb cannot hold: a
+// NUL byte in text, the escape \u0000 in JSON. Blank data is not JSON either.
+TEST_P(StoreConformance, NulInTextOrJsonAndBlankDataAreRejectedOnEveryStore) {
+  const OperationId id = start_in(S::Running);
+  const std::string nul("a\0b", 3);
+  const std::vector<BadCall> writes = {
+      {"progress message NUL", "message",
+       [&](Tracker& t, auto& i) { t.update_progress(i, {.message = nul}); }},
+      {"progress unit NUL", "progress.unit",
+       [&](Tracker& t, auto& i) {
+         t.update_progress(i, {.progress = StructuredProgress{1, 2, nul}});
+       }},
+      {"event kind NUL", "kind", [&](Tracker& t, auto& i) { t.add_event(i, nul); }},
+      {"event message NUL", "message", [&](Tracker& t, auto& i) { t.add_event(i, "k", nul); }},
+      {"data raw NUL", "data_json",
+       [](Tracker& t, auto& i) { t.add_event(i, "k", "m", std::string("\"a\0\"", 4)); }},
+      {"data \\u0000 in a value", "data_json",
+       [](Tracker& t, auto& i) { t.add_event(i, "k", "m", R"({"a":"x\u0000y"})"); }},
+      {"data \\u0000 in a key", "data_json",
+       [](Tracker& t, auto& i) { t.add_event(i, "k", "m", R"({"\u0000":1})"); }},
+      {"data blank", "data_json", [](Tracker& t, auto& i) { t.add_event(i, "k", "m", ""); }},
+      {"data whitespace", "data_json",
+       [](Tracker& t, auto& i) { t.add_event(i, "k", "m", " \n "); }},
+      {"progress with event, data \\u0000", "data_json",
+       [](Tracker& t, auto& i) {
+         t.update_progress_with_event(i, {.percent = 5.0}, "k", "m", R"(["\u0000"])");
+       }},
+      {"completion message NUL", "message",
+       [&](Tracker& t, auto& i) { t.complete(i, S::Failed, nul); }},
+      {"cancel reason NUL", "reason", [&](Tracker& t, auto& i) { t.request_cancel(i, nul); }},
+  };
+  for (const BadCall& bad : writes) {
+    expect_rejected(
+        this, *tracker, id, [&] { return record(id); }, bad);
+  }
+
+  const OperationId chosen = OperationId::parse("nul-start");
+  CorrelationContext correlation;
+  correlation.correlation_id = CorrelationId::parse("c-nul");
+  correlation.tags = {{"k", nul}};
+  const std::vector<BadCall> starts = {
+      {"tag value NUL", "tags",
+       [&](Tracker& t, const OperationId& i) {
+         t.start("Valid.Name", {.id = i, .tags = {{"k", nul}}});
+       }},
+      {"correlation tag NUL", "correlation.tags",
+       [&](Tracker& t, const OperationId& i) {
+         t.start("Valid.Name", {.id = i, .correlation = correlation});
+       }},
+  };
+  for (const BadCall& bad : starts) {
+    expect_rejected(
+        this, *tracker, chosen, [&] { return record(chosen); }, bad);
+  }
+  EXPECT_FALSE(tracker->get_snapshot(chosen).has_value());
+
+  // What only looks like one is text: an escaped backslash before "u0000".
+  const std::string lookalike = R"({"path":"C:\\u0000","s":"\\\\u0000"})";
+  EXPECT_EQ(tracker->add_event(id, "k", std::nullopt, lookalike).data_json, lookalike);
+  EXPECT_EQ(tracker->events(id).back().data_json, lookalike);
+}
+
 TEST_P(StoreConformance, LimitsAreInclusive) {
   StartOptions options;
   for (int k = 0; k < 32; ++k) options.tags["k" + std::to_string(k)] = repeat('v', 256);

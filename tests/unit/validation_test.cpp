@@ -199,14 +199,30 @@ TEST(ValidateEventKind, RejectsEmptyLongControlAndInvalid) {
 
 // ---- data JSON ------------------------------------------------------------------
 
-TEST(ValidateDataJson, AcceptsJsonAndTreatsBlankAsNone) {
+TEST(ValidateDataJson, AcceptsJsonAndRefusesBlank) {
   EXPECT_EQ(validation::data_json(std::nullopt), std::nullopt);
-  EXPECT_EQ(validation::data_json(std::string_view("")), std::nullopt);
-  EXPECT_EQ(validation::data_json(std::string_view("  ")), std::nullopt);
+  EXPECT_THROW(validation::data_json(std::string_view("")), ValidationError);
+  EXPECT_THROW(validation::data_json(std::string_view(" \n ")), ValidationError);
   for (const char* ok : {"{}", "[]", "1", "\"s\"", "null", "true", "{\"a\":[1,2,{\"b\":null}]}",
                          " { \"x\" : 1 } "}) {
     EXPECT_EQ(validation::data_json(std::string_view(ok)), ok);
   }
+}
+
+TEST(ValidateDataJson, RefusesTheNulEscapeAnywhereButKeepsLookalikes) {
+  for (const char* bad : {R"("\u0000")", R"({"\u0000":1})", R"([1,{"a":"x\u0000"}])",
+                          R"("\n\u0000")", R"("\\\u0000")"}) {
+    EXPECT_THROW(validation::data_json(std::string_view(bad)), ValidationError) << bad;
+  }
+  for (const char* ok :
+       {R"("\\u0000")", R"("\\\\u0000")", R"("\u0001")", R"("u0000")", R"("\\\u0041")"}) {
+    EXPECT_EQ(validation::data_json(std::string_view(ok)), ok) << ok;
+  }
+}
+
+TEST(ValidateMessage, RefusesNul) {
+  EXPECT_THROW(validation::message(std::string_view("a\0b", 3)), ValidationError);
+  EXPECT_THROW(validation::message(std::string_view("\0", 1), "reason"), ValidationError);
 }
 
 TEST(ValidateDataJson, RejectsInvalidJson) {
