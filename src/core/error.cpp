@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "incursa/platform/operations/purged_operation.hpp"
+
 namespace incursa::platform {
 
 ValidationError::ValidationError(std::string field, std::string rule)
@@ -11,5 +13,13 @@ InvalidTransitionError::InvalidTransitionError(OperationStatus current, std::str
     : Error("cannot " + std::string(action) + " an operation that is " +
             std::string(to_string(current))),
       current_(current) {}
+
+OperationPurgedError::OperationPurgedError(PurgedOperation purged)
+    : ConflictError("operation " + purged.id.value() + " was " +
+                    (purged.status ? std::string(to_string(*purged.status)) + " and " : "") +
+                    "purged at " + format_iso8601(purged.purged_at) +
+                    "; its events are still kept, so the id cannot start a new operation until "
+                    "retention removes them"),
+      purged_(std::move(purged)) {}
 
 }  // namespace incursa::platform

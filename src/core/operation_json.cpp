@@ -101,6 +101,16 @@ CorrelationContext correlation_of(const json& j) {
 
 }  // namespace
 
+std::string to_json(const PurgedOperation& p) {
+  return json{
+      {"id", p.id.value()},
+      {"name", p.name},
+      {"status", optional_to_json(p.status, [](auto s) { return std::string(to_string(s)); })},
+      {"completed_at", optional_to_json(p.completed_at, format_iso8601)},
+      {"purged_at", format_iso8601(p.purged_at)}}
+      .dump();
+}
+
 std::string to_json(const Tags& tags) { return json(tags).dump(); }
 
 std::string to_json(const CorrelationContext& correlation) {

@@ -130,6 +130,10 @@ std::vector<OperationId> OperationStore::delete_operations(const std::vector<Ope
 std::size_t OperationStore::delete_events_before(Timestamp, std::size_t) {
   unsupported(*this, "retention");
 }
+// A store without retention never purges, so it never holds a tombstone.
+std::optional<PurgedOperation> OperationStore::find_purged(const OperationId&) {
+  return std::nullopt;
+}
 
 std::optional<Timestamp> purge_cutoff(const PurgeRequest& request,
                                       OperationStatus status) noexcept {

@@ -79,6 +79,7 @@ PurgeResult purge(OperationStore& store, const RetentionPolicy& policy, const Cl
   const Timestamp now = truncate_to_micros(clock.now());
   PurgeRequest request;
   request.limit = policy.batch_size;
+  request.now = now;
   if (policy.keep_succeeded) request.succeeded_before = now - *policy.keep_succeeded;
   if (policy.keep_failed) request.failed_before = now - *policy.keep_failed;
   if (policy.keep_canceled) request.canceled_before = now - *policy.keep_canceled;

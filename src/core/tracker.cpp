@@ -140,6 +140,7 @@ OperationSnapshot Tracker::start(std::string_view name, const StartOptions& opti
   op.version = 1;
 
   InsertResult result = store_->insert(op, created_event(at, new_event_key()));
+  if (result.purged) throw OperationPurgedError(std::move(*result.purged));
   if (!result.created && result.snapshot.name != op.name) {
     throw ConflictError("operation " + op.id.value() + " already exists with name " +
                         result.snapshot.name);

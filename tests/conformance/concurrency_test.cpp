@@ -55,6 +55,41 @@ TEST_P(StoreConcurrency, EightThreadsTimesAThousandUpdatesLoseNone) {
   EXPECT_EQ(events[1].message, "Pending -> Running");
 }
 
+// A redelivery racing the purge of its operation either finds the operation
+// (before the purge) or its tombstone (after): never a fresh operation that
+// inherits the kept events.
+TEST_P(StoreConcurrency, AStartRacingThePurgeOfItsIdNeverStartsAfresh) {
+  constexpr int kRounds = 50;
+  std::vector<OperationId> ids;
+  for (int i = 0; i < kRounds; ++i) {
+    ids.push_back(OperationId::parse("race-" + std::to_string(i)));
+    tracker->start("Webhook.Process", {.id = ids.back()});
+    tracker->complete(ids.back(), S::Succeeded);
+  }
+  clock->advance(2h);
+  PurgeRequest request;
+  request.succeeded_before = clock->now() - 1h;
+  request.now = clock->now();
+  for (const OperationId& id : ids) {
+    std::atomic<bool> refused{false};
+    run_together(2, [&](int t) {
+      if (t == 0) {
+        EXPECT_EQ(store->delete_operations({id}, request).size(), 1U);
+        return;
+      }
+      try {
+        EXPECT_EQ(tracker->start("Webhook.Process", {.id = id}).status, S::Succeeded);
+      } catch (const OperationPurgedError&) {
+        refused = true;
+      }
+    });
+    SCOPED_TRACE(id.value() + (refused ? " (refused)" : " (found before the purge)"));
+    EXPECT_FALSE(tracker->get_snapshot(id).has_value());
+    EXPECT_EQ(tracker->events(id).size(), 2U);
+    EXPECT_TRUE(store->find_purged(id).has_value());
+  }
+}
+
 TEST_P(StoreConcurrency, FourThreadsRacingMarkStalledMarkEachOperationOnce) {
   std::vector<OperationId> ids;
   for (int i = 0; i < 100; ++i) ids.push_back(i % 2 == 0 ? start() : start_in(S::Running));

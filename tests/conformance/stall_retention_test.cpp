@@ -3,6 +3,7 @@
 
 #include <set>
 #include "incursa/platform/audit/audit_log.hpp"
+#include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/retention.hpp"
 #include "incursa/platform/operations/stall_monitor.hpp"
 
@@ -227,21 +228,92 @@ TEST_P(StoreConformance, PurgeWorksInBoundedBatches) {
   EXPECT_EQ(tracker->count_by_status().size(), 0u);
 }
 
-TEST_P(StoreConformance, AnIdCanBeReusedAfterItsOperationWasPurged) {
-  StartOptions options;
-  options.id = OperationId::parse("reused");
-  tracker->start("Webhook.Process", options);
-  tracker->complete(*options.id, S::Succeeded);
+// A caller-chosen id (a webhook's delivery id) must not silently start afresh
+// while the first operation's events are still kept as evidence.
+TEST_P(StoreConformance, APurgedIdIsRefusedWhileItsEventsAreKept) {
+  const OperationId id = OperationId::parse("evt_redelivered");
+  tracker->start("Webhook.Process", {.id = id});
+  tracker->update_progress(id, {.percent = 50.0});
+  const Timestamp completed = clock->now();
+  tracker->complete(id, S::Succeeded);
+  const auto events_before = tracker->events(id);
+  EXPECT_FALSE(store->find_purged(id).has_value());  // not purged yet
+
   clock->advance(2h);
-  purge(*store, RetentionPolicy::keep_terminal_for(1h), *clock);
-  ASSERT_FALSE(tracker->get_snapshot(*options.id).has_value());
-  const OperationSnapshot again = tracker->start("Webhook.Process", options);
+  EXPECT_EQ(purge(*store, RetentionPolicy::keep_terminal_for(1h), *clock).operations_purged, 1u);
+  ASSERT_FALSE(tracker->get_snapshot(id).has_value());
+  const PurgedOperation expected{id, "Webhook.Process", S::Succeeded, completed, clock->now()};
+  EXPECT_EQ(store->find_purged(id), expected);
+
+  for (const char* name : {"Webhook.Process", "Other.Name"}) {
+    SCOPED_TRACE(name);
+    try {
+      tracker->start(name, {.id = id});
+      ADD_FAILURE() << "expected OperationPurgedError";
+    } catch (const OperationPurgedError& e) {
+      EXPECT_EQ(e.purged(), expected);
+      EXPECT_NE(std::string(e.what()).find("purged"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(tracker->start(name, {.id = id}), ConflictError);  // the family callers catch
+  }
+  // Nothing was written: no operation, the kept history as it was.
+  EXPECT_FALSE(tracker->get_snapshot(id).has_value());
+  EXPECT_EQ(tracker->events(id), events_before);
+  // An import cannot slip an operation under the id either.
+  OperationSnapshot imported = *tracker->get_snapshot(start_in(S::Succeeded));
+  imported.id = id;
+  EXPECT_FALSE(store->restore(imported, {}));
+  EXPECT_FALSE(tracker->get_snapshot(id).has_value());
+}
+
+TEST_P(StoreConformance, APurgedIdIsFreeAgainOnceItsLastEventIsGoneAndStartsItsOwnHistory) {
+  const OperationId id = OperationId::parse("evt_late");
+  tracker->start("Webhook.Process", {.id = id});
+  tracker->complete(id, S::Failed, "card declined");  // events 1, 2 at t0
+  clock->advance(2h);
+  tracker->add_event(id, "late.evidence");  // event 3 at t0 + 2h
+  clock->advance(1h);
+
+  RetentionPolicy policy = RetentionPolicy::keep_terminal_for(1h);
+  policy.keep_events = 2h;  // events before t0 + 1h go: 1 and 2, not 3
+  PurgeResult r = purge(*store, policy, *clock);
+  EXPECT_EQ(r.operations_purged, 1u);
+  EXPECT_EQ(r.events_purged, 2u);
+  ASSERT_EQ(tracker->events(id).size(), 1u);
+  ASSERT_TRUE(store->find_purged(id).has_value());
+  EXPECT_EQ(store->find_purged(id)->status, S::Failed);
+  EXPECT_THROW(tracker->start("Webhook.Process", {.id = id}), OperationPurgedError);
+
+  clock->advance(2h);  // now event 3 is old enough too
+  r = purge(*store, policy, *clock);
+  EXPECT_EQ(r.events_purged, 1u);
+  EXPECT_FALSE(store->find_purged(id).has_value());
+  const OperationSnapshot again = tracker->start("Webhook.Retry", {.id = id});
+  EXPECT_EQ(again.name, "Webhook.Retry");
   EXPECT_EQ(again.status, S::Pending);
   EXPECT_EQ(again.version, 1);
-  const auto events = tracker->events(*options.id);
-  ASSERT_EQ(events.size(), 3u);  // the kept evidence, then the new operation's first event
-  EXPECT_EQ(events[2].sequence, 3);
-  EXPECT_EQ(events[2].message, "Pending");
+  tracker->update_progress(id, {.percent = 10.0});
+  const auto events = tracker->events(id);
+  ASSERT_EQ(events.size(), 2u);  // its own history, numbered from 1
+  EXPECT_EQ(events[0].sequence, 1);
+  EXPECT_EQ(events[0].message, "Pending");
+  EXPECT_EQ(events[1].sequence, 2);
+  EXPECT_EQ(events[1].message, "Pending -> Running");
+}
+
+TEST_P(StoreConformance, AnOperationWhoseEventsWentFirstLeavesNoTombstone) {
+  const OperationId id = OperationId::parse("evt_quiet");
+  tracker->start("Webhook.Process", {.id = id});
+  tracker->complete(id, S::Canceled);
+  clock->advance(2h);
+  RetentionPolicy events_only;
+  events_only.keep_events = 1h;
+  EXPECT_EQ(purge(*store, events_only, *clock).events_purged, 2u);  // a finished one's events
+  ASSERT_TRUE(tracker->get_snapshot(id).has_value());
+  EXPECT_EQ(purge(*store, RetentionPolicy::keep_terminal_for(1h), *clock).operations_purged, 1u);
+  EXPECT_FALSE(store->find_purged(id).has_value());  // nothing left to guard
+  EXPECT_EQ(tracker->start("Webhook.Process", {.id = id}).version, 1);
+  EXPECT_EQ(tracker->events(id).size(), 1u);
 }
 
 TEST_P(StoreConformance, BadRetentionPoliciesAreRejected) {

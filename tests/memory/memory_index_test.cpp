@@ -191,7 +191,10 @@ TEST(MemoryStoreIndexes, FollowStatusChangesProgressPurgesAndReusedIds) {
   EXPECT_EQ(store->count_by_status({}), ref.count_by_status({}));
   EXPECT_EQ(store->count_by_status({}).count(OperationStatus::Succeeded), 0U);
 
-  // The id reused by a new operation, started later than the others.
+  // The id reused by a new operation, started later than the others, once the
+  // purged one's events are gone too (until then its tombstone refuses the id).
+  EXPECT_TRUE(store->insert(ops[1], created_event(kBase, "k1")).purged.has_value());
+  EXPECT_GT(store->delete_events_before(kBase + seconds(1000000), 1000), 0U);
   OperationSnapshot again = ops[1];
   again.started_at = again.updated_at = again.last_progress_at = kBase + seconds(50);
   ASSERT_TRUE(store->insert(again, created_event(again.started_at, "k2")).created);

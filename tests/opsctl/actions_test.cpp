@@ -120,7 +120,20 @@ TEST_F(Actions, PurgeArchivesThenDeletesOldFinishedWork) {
   const std::vector<std::string> lines = lines_of(read_file(archive));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(json::parse(lines[0]).at("id"), "batch-1");
-  expect_one_line_error(on_copy({"show", "batch-1"}), 1, "not found");
+  // "What happened to batch-1?": purged, and its events are still there to read.
+  expect_one_line_error(on_copy({"show", "batch-1"}), 1,
+                        "not found: was purged at 2026-01-01T02:00:00Z (Import.Batch, Succeeded, "
+                        "completed 2026-01-01T00:04:00Z); its events are kept (opsctl events "
+                        "batch-1)");
+  const RunResult kept = on_copy({"events", "batch-1"});
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_EQ(kept.out.rfind("operation batch-1 was purged at 2026-01-01T02:00:00Z", 0), 0u)
+      << kept.out;
+  EXPECT_NE(kept.out.find("Running -> Succeeded"), std::string::npos) << kept.out;
+  const json kept_json = json::parse(on_copy({"events", "batch-1", "--json"}).out);
+  EXPECT_EQ(kept_json.at("purged").at("status"), "Succeeded");
+  EXPECT_EQ(kept_json.at("purged").at("purged_at"), "2026-01-01T02:00:00.000000Z");
+  EXPECT_FALSE(kept_json.at("events").empty());
   EXPECT_EQ(snapshot("export-1").at("status"), "Canceled");  // 00:46: kept
   EXPECT_EQ(snapshot("import-1").at("status"), "Running");   // open: never touched
 

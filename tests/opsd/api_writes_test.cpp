@@ -62,6 +62,38 @@ TEST_F(Writes, StartingATakenIdUnderAnotherNameIs409Conflict) {
   EXPECT_EQ(r.error_code(), "conflict");
 }
 
+#if defined(OPSD_TEST_SQLITE) && defined(OPSCTL_BINARY)
+// The webhook flow across the tools: a delivery id started and completed over
+// HTTP, purged by opsctl on the same file, then delivered again.
+TEST(WebhookRedelivery, AfterAPurgeTheSameIdIs409OperationPurgedWithTheTombstone) {
+  const auto dir = temp_dir("opsd-redelivery");
+  const std::string store = "sqlite:" + (dir / "ops.db").string();
+  OpsdProcess opsd(OpsdConfig().with_store(store));
+  auto c = opsd.client();
+  const json body = {{"name", "Webhook.Process"}, {"id", "evt_redelivered_1"}};
+  ASSERT_EQ(post(*c, "/v1/operations", body).status, 201);
+  ASSERT_EQ(post(*c, "/v1/operations/evt_redelivered_1/complete", {{"status", "Succeeded"}}).status,
+            200);
+  const std::string purge =
+      std::string(OPSCTL_BINARY) + " purge --store " + store + " --keep 0s >/dev/null";
+  ASSERT_EQ(std::system(purge.c_str()), 0);
+
+  const Reply again = post(*c, "/v1/operations", body);
+  EXPECT_EQ(again.status, 409) << again.text;
+  EXPECT_EQ(again.error_code(), "operation_purged");
+  const json& purged = again.body["error"]["purged"];
+  EXPECT_EQ(purged["id"], "evt_redelivered_1");
+  EXPECT_EQ(purged["name"], "Webhook.Process");
+  EXPECT_EQ(purged["status"], "Succeeded");
+  EXPECT_TRUE(purged["completed_at"].is_string());
+  EXPECT_TRUE(purged["purged_at"].is_string());
+  // Nothing was started: the id still has only its first operation's events.
+  EXPECT_EQ(get(*c, "/v1/operations/evt_redelivered_1").status, 404);
+  opsd.stop();
+  std::filesystem::remove_all(dir);
+}
+#endif
+
 TEST_F(Writes, StartWithParentAndChildrenLinks) {
   const json parent = started();
   const json child = start(*c_, {{"name", "Import.Batch"}, {"parent_id", parent["id"]}});

@@ -131,7 +131,7 @@ TEST_F(PgStore, EightThreadsOpeningAFreshSchemaMigrateItOnce) {
   RawPg raw;
   EXPECT_EQ(
       raw.column("SELECT version::text FROM \"" + schema + "\".schema_migrations ORDER BY version"),
-      (std::vector<std::string>{"1", "2", "3", "4"}));
+      (std::vector<std::string>{"1", "2", "3", "4", "5"}));
   // They all work on the one schema.
   Tracker(stores[0]).start("Shared.Op");
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM \"" + schema + "\".operations"), 1);
@@ -149,6 +149,15 @@ TEST_F(PgStore, AnOlderSchemaIsUpgradedInPlaceKeepingItsData) {
            "last_sequence, tags) VALUES ('old-1', 'Old.Op', 'Running', now(), now(), now(), 2, 0, "
            "'{\"tenant\":\"acme\"}'), ('old-2', 'Old.Op', 'Running', now(), now(), now(), 2, 0, "
            "'{}')");
+  // What a purge before version 5 left: events without their operation, one
+  // finished (its last status event says Canceled) and one with no status event.
+  raw.exec("INSERT INTO \"" + schema +
+           "\".events (operation_id, sequence, occurred_at, kind, message, data_json, event_key) "
+           "VALUES ('gone-1', 1, '2026-01-01T00:00:00Z', 'status', 'Pending', "
+           "'{\"from\":null,\"to\":\"Pending\"}', 'k1'), ('gone-1', 2, '2026-01-01T00:00:01Z', "
+           "'status', 'Pending -> Canceled', '{\"from\":\"Pending\",\"to\":\"Canceled\"}', 'k2'), "
+           "('gone-1', 3, '2026-01-01T00:00:02Z', 'late', NULL, NULL, 'k3'), "
+           "('gone-2', 5, '2026-01-01T00:00:03Z', 'note', NULL, NULL, 'k4')");
   const auto store = open_schema(schema);
   EXPECT_EQ(store->schema_version(), PostgresStore::latest_schema_version());
   EXPECT_EQ(store->get(OperationId::parse("old-1"))->name, "Old.Op");
@@ -162,6 +171,17 @@ TEST_F(PgStore, AnOlderSchemaIsUpgradedInPlaceKeepingItsData) {
   ASSERT_EQ(found.size(), 1U);
   EXPECT_EQ(found[0].id.value(), "old-1");
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM \"" + schema + "\".operation_tags"), 1);
+  // Version 5 gave each purged operation a tombstone, from what its events tell.
+  const auto canceled = store->find_purged(OperationId::parse("gone-1"));
+  ASSERT_TRUE(canceled.has_value());
+  EXPECT_EQ(canceled->name, "");
+  EXPECT_EQ(canceled->status, OperationStatus::Canceled);
+  EXPECT_EQ(canceled->completed_at, parse_iso8601("2026-01-01T00:00:01Z", "t"));
+  const auto unknown = store->find_purged(OperationId::parse("gone-2"));
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_FALSE(unknown->status.has_value());
+  EXPECT_THROW(Tracker(store).start("Any.Name", {.id = OperationId::parse("gone-2")}),
+               OperationPurgedError);
 }
 
 TEST_F(PgStore, TagsAreCopiedOnceAndGoWithTheirOperation) {

@@ -61,7 +61,8 @@ TEST(SqliteSchema, NewFileGetsTheLatestSchemaInWalMode) {
   const auto tables =
       raw.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
   EXPECT_EQ(tables, (std::vector<std::string>{"audit_anchors", "audit_events", "operation_events",
-                                              "operation_tags", "operations", "schema_version"}));
+                                              "operation_tags", "operations", "purged_operations",
+                                              "schema_version"}));
   // docs/sqlite.md lists these; a query the store runs must have its index.
   const auto indexes = raw.column(
       "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name");
@@ -133,18 +134,40 @@ TEST(SqliteSchema, AnOlderFileIsMigratedInPlaceKeepingItsData) {
     raw.exec("DROP TABLE audit_events");
     raw.exec("DROP INDEX operations_purgeable");
     raw.exec("DROP INDEX operation_events_by_time");
+    raw.exec("DROP TABLE purged_operations");
     raw.exec("DELETE FROM schema_version WHERE version > 1");
+    // What a purge before version 4 left: events without their operation, one
+    // finished (its last status event says Failed) and one whose status events
+    // were already gone.
+    raw.exec(
+        "INSERT INTO operation_events (operation_id, sequence, occurred_at, kind, message, "
+        "data_json, key) VALUES ('gone-1', 1, 100, 'status', 'Pending', "
+        "'{\"from\":null,\"to\":\"Pending\"}', 'k1'), ('gone-1', 2, 200, 'status', "
+        "'Pending -> Failed', '{\"from\":\"Pending\",\"to\":\"Failed\"}', 'k2'), "
+        "('gone-1', 3, 300, 'late', NULL, NULL, 'k3'), ('gone-2', 7, 400, 'note', NULL, NULL, "
+        "'k4')");
     raw.exec("COMMIT");
   }
   auto store = SqliteStore::open_uri("sqlite:" + path);
   EXPECT_EQ(store->schema_version(), SqliteStore::latest_schema_version());
   RawDb raw(path);
   EXPECT_EQ(raw.column("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3"}));
+            (std::vector<std::string>{"1", "2", "3", "4"}));
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operations"), 3);
   // Version 3 rebuilds the operations table: its tags must not go with the old one.
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_tags"), 3);
-  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_events"), 6);
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_events"), 10);
+  // Version 4 gives each purged operation a tombstone, from what its events tell.
+  const auto failed = store->find_purged(OperationId::parse("gone-1"));
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->name, "");
+  EXPECT_EQ(failed->status, OperationStatus::Failed);
+  EXPECT_EQ(failed->completed_at, Timestamp{} + std::chrono::microseconds(200));
+  const auto unknown = store->find_purged(OperationId::parse("gone-2"));
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_FALSE(unknown->status.has_value());
+  EXPECT_FALSE(unknown->completed_at.has_value());
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM purged_operations"), 2);
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_events'"), 1);
   EXPECT_TRUE(store->append_audit_event(AuditEvent{.id = AuditEventId::parse("a1"),
                                                    .occurred_at = Timestamp{},

@@ -4,6 +4,7 @@
 #include "context.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/operations/operation_json.hpp"
 #include "render.hpp"
 
 namespace incursa::opsctl {
@@ -17,9 +18,19 @@ struct IdOptions {
   bool json = false;
 };
 
+// "Not found", saying so when retention purged the operation and kept its events.
+[[noreturn]] void not_found(platform::Tracker& tracker, const platform::OperationId& id) {
+  std::string message = "operation " + id.value() + " not found";
+  if (const auto purged = tracker.store()->find_purged(id)) {
+    message +=
+        ": " + purged_text(*purged) + "; its events are kept (opsctl events " + id.value() + ")";
+  }
+  throw platform::NotFoundError(message);
+}
+
 platform::OperationSnapshot require(platform::Tracker& tracker, const platform::OperationId& id) {
   auto snapshot = tracker.get_snapshot(id);
-  if (!snapshot) throw platform::NotFoundError("operation " + id.value() + " not found");
+  if (!snapshot) not_found(tracker, id);
   return *snapshot;
 }
 
@@ -52,7 +63,11 @@ int run_events(Context& ctx, const EventsOptions& o) {
     throw platform::ValidationError("--after " + std::to_string(o.after), "must not be negative");
   }
   platform::Tracker tracker = ctx.tracker(ctx.open(tools::OpenMode::MustExist));
-  const platform::OperationSnapshot s = require(tracker, id);
+  // A purged operation's events are kept as evidence: they can still be read.
+  const std::optional<platform::OperationSnapshot> s = tracker.get_snapshot(id);
+  const std::optional<platform::PurgedOperation> purged =
+      s ? std::nullopt : tracker.store()->find_purged(id);
+  if (!s && !purged) not_found(tracker, id);
   std::vector<platform::OperationEvent> events;
   std::int64_t after = o.after;
   // Pages of the store's maximum until the limit (0: every event) is reached.
@@ -69,11 +84,17 @@ int run_events(Context& ctx, const EventsOptions& o) {
   if (o.json) {
     ordered_json list = ordered_json::array();
     for (const auto& e : events) list.push_back(event_json(e));
-    ctx.print_json({{"operation_id", id.value()}, {"events", std::move(list)}});
-  } else if (events.empty()) {
+    ordered_json doc = {{"operation_id", id.value()}, {"events", std::move(list)}};
+    if (purged) doc["purged"] = ordered_json::parse(platform::to_json(*purged));
+    ctx.print_json(doc);
+    return kOk;
+  }
+  if (purged) ctx.print("operation " + id.value() + " " + purged_text(*purged) + "\n");
+  if (events.empty()) {
     ctx.print("no events\n");
   } else {
-    ctx.print(render_events(s, events, ctx.style()));
+    const Timestamp base = s ? s->started_at : events.front().occurred_at;
+    ctx.print(render_events(base, events, ctx.style()));
   }
   return kOk;
 }

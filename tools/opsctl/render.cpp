@@ -164,7 +164,17 @@ std::string render_show(const OperationSnapshot& s, Timestamp now, const tools::
   return out;
 }
 
-std::string render_events(const OperationSnapshot& s, const std::vector<OperationEvent>& events,
+std::string purged_text(const platform::PurgedOperation& p) {
+  std::vector<std::string> known;
+  if (!p.name.empty()) known.push_back(p.name);
+  if (p.status) known.emplace_back(to_string(*p.status));
+  if (p.completed_at) known.push_back("completed " + tools::format_time(*p.completed_at));
+  std::string text = "was purged at " + tools::format_time(p.purged_at);
+  for (std::size_t i = 0; i < known.size(); ++i) text += (i == 0 ? " (" : ", ") + known[i];
+  return known.empty() ? text : text + ")";
+}
+
+std::string render_events(Timestamp started_at, const std::vector<OperationEvent>& events,
                           const tools::Style& style) {
   Table table({{"SEQ", Table::Align::Right},
                {"TIME"},
@@ -174,7 +184,7 @@ std::string render_events(const OperationSnapshot& s, const std::vector<Operatio
                {"DATA", Table::Align::Left, 60}});
   for (const OperationEvent& e : events) {
     table.add_row({std::to_string(e.sequence), tools::format_time(e.occurred_at),
-                   offset_text(e.occurred_at, s.started_at), Cell(e.kind, Color::Cyan),
+                   offset_text(e.occurred_at, started_at), Cell(e.kind, Color::Cyan),
                    e.message.value_or(""), e.data_json.value_or("")});
   }
   return table.render(style);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "incursa/platform/operations/operation_snapshot.hpp"
+#include "incursa/platform/operations/purged_operation.hpp"
 #include "incursa/platform/operations/timeline.hpp"
 #include "incursa/tools/durations.hpp"
 #include "incursa/tools/style.hpp"
@@ -39,9 +40,12 @@ std::string render_operations(const std::vector<OperationSnapshot>& ops, Timesta
                               const tools::Style& style);
 // Every field, one per line.
 std::string render_show(const OperationSnapshot& s, Timestamp now, const tools::Style& style);
-// SEQ, TIME, OFFSET (from the operation's start), KIND, MESSAGE, DATA.
-std::string render_events(const OperationSnapshot& s, const std::vector<OperationEvent>& events,
+// SEQ, TIME, OFFSET (from `started_at`: the operation's start, or for a purged
+// operation its first kept event), KIND, MESSAGE, DATA.
+std::string render_events(Timestamp started_at, const std::vector<OperationEvent>& events,
                           const tools::Style& style);
+// "was purged at T (name, status, completed T)", with what the tombstone knows.
+std::string purged_text(const platform::PurgedOperation& purged);
 // A heading, then TIME, OFFSET, SOURCE, WHAT, DETAIL in time order.
 std::string render_timeline(const platform::Timeline& timeline, Timestamp now,
                             const tools::Style& style);

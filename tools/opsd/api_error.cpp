@@ -1,6 +1,7 @@
 #include "api_error.hpp"
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/operation_json.hpp"
 
 namespace incursa::platform::opsd {
 
@@ -34,6 +35,10 @@ void send_exception(httplib::Response& res, std::exception_ptr error,
   } catch (const InvalidTransitionError& e) {
     send_error(res, 409, "invalid_transition", e.what(), std::nullopt,
                {{"current_status", std::string(to_string(e.current_status()))}});
+  } catch (const OperationPurgedError& e) {
+    // A redelivery of work already done and purged: the caller can tell it apart.
+    send_error(res, 409, "operation_purged", e.what(), std::nullopt,
+               {{"purged", json::parse(to_json(e.purged()))}});
   } catch (const ConflictError& e) {
     send_error(res, 409, "conflict", e.what());
   } catch (const StoreError& e) {

@@ -107,7 +107,10 @@ struct Record {
   // Set by insert and restore. A record can exist without having been created: a
   // racing insert adds it to its shard before taking its mutex.
   bool exists = false;
-  bool purged = false;  // snapshot removed by retention; events kept as evidence
+  // Snapshot removed by retention, events kept as evidence: while any are kept,
+  // the record is the operation's tombstone (tombstone()).
+  bool purged = false;
+  Timestamp purged_at{};
   // Written since the last query took it in: on its shard's dirty list.
   bool dirty = false;
 
@@ -241,11 +244,13 @@ class MemoryStore final : public OperationStore {
     Record& record = find_or_add(operation.id);
     std::lock_guard record_lock(record.mutex);
     if (live(record)) return {false, record.snapshot};
-    // New, or reusing the id of a purged operation: its kept events stay, and the
-    // new operation's events continue their sequence.
+    if (auto purged = tombstone(record)) return {false, {}, std::move(purged)};
+    // New, or the id of a purged operation whose events are all gone: a fresh
+    // history, numbered from 1.
     record.snapshot = operation;
     record.exists = true;
     record.purged = false;
+    record.last_sequence = 0;
     if (record.events.capacity() == 0) record.events.reserve(Record::kInitialEvents);
     record.append(created);
     mark_dirty(record);
@@ -483,11 +488,19 @@ class MemoryStore final : public OperationStore {
       std::lock_guard lock(record->mutex);
       if (live(*record) && is_purgeable(record->snapshot, request)) {
         record->purged = true;
+        record->purged_at = request.now;
         mark_dirty(*record);
         deleted.push_back(id);
       }
     }
     return deleted;
+  }
+
+  std::optional<PurgedOperation> find_purged(const OperationId& id) override {
+    Record* record = find(id);
+    if (!record) return std::nullopt;
+    std::lock_guard lock(record->mutex);
+    return tombstone(*record);
   }
 
   std::size_t delete_events_before(Timestamp cutoff, std::size_t limit) override {
@@ -509,6 +522,13 @@ class MemoryStore final : public OperationStore {
 
   // A record whose snapshot exists (not purged).
   static bool live(const Record& r) noexcept { return r.exists && !r.purged; }
+
+  // A purged record is a tombstone for as long as any of its events is kept.
+  static std::optional<PurgedOperation> tombstone(const Record& r) {
+    if (!r.exists || !r.purged || r.events.empty()) return std::nullopt;
+    return PurgedOperation{r.snapshot.id, r.snapshot.name, r.snapshot.status,
+                           r.snapshot.completed_at, r.purged_at};
+  }
 
   // Whether `request` may apply to `record` now (Applied), or why not.
   static TransitionOutcome check(const Record& record, const TransitionRequest& request) {

@@ -287,20 +287,19 @@ BuiltQuery restore_query(const std::string& schema, const OperationSnapshot& op,
   }
   BuiltQuery q;
   q.statement.name = "incursa_restore";
-  // Appending continues after the newest event, restored or kept from a purged
-  // operation with the same id.
+  // Events kept from a purged operation with this id count as taken: the
+  // restored history would mix with theirs.
   q.statement.sql =
       "WITH op AS (INSERT INTO " + schema +
       ".operations (id, name, status, started_at, updated_at, last_progress_at, completed_at, "
       "percent, message, progress_current, progress_total, progress_unit, correlation, "
       "parent_id, tags, cancel_requested_at, cancel_reason, stall_count, version, "
-      "last_sequence) VALUES ($1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz, "
+      "last_sequence) SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz, "
       "$6::timestamptz, $7::timestamptz, $8::float8, $9::text, $10::bigint, $11::bigint, "
       "$12::text, $13::jsonb, $14::text, COALESCE($15::jsonb, '{}'::jsonb), $16::timestamptz, "
-      "$17::text, $18::bigint, $19::bigint, GREATEST($20::bigint, (SELECT COALESCE(max("
-      "k.sequence), 0) FROM " +
+      "$17::text, $18::bigint, $19::bigint, $20::bigint WHERE NOT EXISTS (SELECT 1 FROM " +
       schema +
-      ".events k WHERE k.operation_id = $1::text))) ON CONFLICT (id) DO NOTHING RETURNING id), "
+      ".events k WHERE k.operation_id = $1::text) ON CONFLICT (id) DO NOTHING RETURNING id), "
       "ev AS (INSERT INTO " +
       schema +
       ".events (operation_id, sequence, occurred_at, kind, message, data_json, event_key) "
@@ -345,15 +344,53 @@ BuiltQuery delete_operations_query(const std::string& schema, const std::vector<
   BuiltQuery q;
   q.statement.name = "incursa_delete_operations";
   // The same condition as find_purgeable, checked again inside the DELETE: a row
-  // that changed since it was found is left alone.
-  q.statement.sql = "DELETE FROM " + schema +
-                    ".operations o WHERE o.id = ANY ($1::text[]) AND "
-                    "o.status IN ('Succeeded', 'Failed', 'Canceled') AND "
-                    "o.completed_at < CASE o.status WHEN 'Succeeded' THEN $2::timestamptz "
-                    "WHEN 'Failed' THEN $3::timestamptz ELSE $4::timestamptz END RETURNING o.id";
+  // that changed since it was found is left alone. Each deleted operation with
+  // events left leaves its tombstone in the same statement.
+  q.statement.sql =
+      "WITH gone AS (DELETE FROM " + schema +
+      ".operations o WHERE o.id = ANY ($1::text[]) AND "
+      "o.status IN ('Succeeded', 'Failed', 'Canceled') AND "
+      "o.completed_at < CASE o.status WHEN 'Succeeded' THEN $2::timestamptz "
+      "WHEN 'Failed' THEN $3::timestamptz ELSE $4::timestamptz END "
+      "RETURNING o.id, o.name, o.status, o.completed_at), "
+      "tombstones AS (INSERT INTO " +
+      schema +
+      ".purged_operations (id, name, status, completed_at, purged_at) "
+      "SELECT g.id, g.name, g.status, g.completed_at, $5::timestamptz FROM gone g "
+      "WHERE EXISTS (SELECT 1 FROM " +
+      schema +
+      ".events e WHERE e.operation_id = g.id) ON CONFLICT (id) DO UPDATE SET "
+      "name = EXCLUDED.name, status = EXCLUDED.status, completed_at = EXCLUDED.completed_at, "
+      "purged_at = EXCLUDED.purged_at) "
+      "SELECT id FROM gone";
   q.params = {text_array(values), opt_bound(request.succeeded_before),
-              opt_bound(request.failed_before), opt_bound(request.canceled_before)};
+              opt_bound(request.failed_before), opt_bound(request.canceled_before),
+              format_timestamp(request.now)};
   return q;
+}
+
+BuiltQuery purged_query(const std::string& schema, const OperationId& id) {
+  BuiltQuery q;
+  q.statement.name = "incursa_purged";
+  // A tombstone counts only while its operation has events (as on every store).
+  q.statement.sql = "SELECT p.name, p.status, p.completed_at, p.purged_at FROM " + schema +
+                    ".purged_operations p WHERE p.id = $1::text AND EXISTS (SELECT 1 FROM " +
+                    schema + ".events e WHERE e.operation_id = p.id)";
+  q.params = {id.value()};
+  return q;
+}
+
+std::optional<PurgedOperation> decode_purged(const Result& r, const OperationId& id) {
+  if (r.rows() == 0) return std::nullopt;
+  try {
+    PurgedOperation purged{.id = id, .name = std::string(r.text(0, 0))};
+    if (!r.null(0, 1)) purged.status = parse_operation_status(r.text(0, 1));
+    if (!r.null(0, 2)) purged.completed_at = parse_timestamp(r.text(0, 2));
+    purged.purged_at = parse_timestamp(r.text(0, 3));
+    return purged;
+  } catch (const std::exception& error) {
+    throw PgError({std::string("unreadable tombstone row: ") + error.what(), "", false, false});
+  }
 }
 
 std::vector<OperationId> decode_ids(const Result& r) {
@@ -372,14 +409,28 @@ BuiltQuery delete_events_query(const std::string& schema, Timestamp cutoff, std:
   BuiltQuery q;
   q.statement.name = "incursa_delete_events";
   // Events of open operations are never touched; terminal is final, so the check
-  // cannot go stale. SKIP LOCKED lets two purgers split the work.
+  // cannot go stale. SKIP LOCKED lets two purgers split the work. A tombstone
+  // whose last event goes goes too; the statement still sees the rows it
+  // deletes, so "no event left" leaves those out. (Two purgers splitting one
+  // operation's last events may both keep its tombstone: harmless, as a
+  // tombstone counts only while events exist.)
   q.statement.sql =
-      "DELETE FROM " + schema + ".events d USING (SELECT e.operation_id, e.sequence FROM " +
-      schema + ".events e LEFT JOIN " + schema +
+      "WITH deleted AS (DELETE FROM " + schema +
+      ".events d USING (SELECT e.operation_id, e.sequence FROM " + schema + ".events e LEFT JOIN " +
+      schema +
       ".operations o ON o.id = e.operation_id WHERE e.occurred_at < $1::timestamptz AND "
       "(o.id IS NULL OR o.status IN ('Succeeded', 'Failed', 'Canceled')) "
       "ORDER BY e.occurred_at LIMIT $2::bigint FOR UPDATE OF e SKIP LOCKED) victims "
-      "WHERE d.operation_id = victims.operation_id AND d.sequence = victims.sequence";
+      "WHERE d.operation_id = victims.operation_id AND d.sequence = victims.sequence "
+      "RETURNING d.operation_id, d.sequence), "
+      "tombstones AS (DELETE FROM " +
+      schema +
+      ".purged_operations p WHERE p.id IN (SELECT operation_id FROM deleted) AND NOT EXISTS ("
+      "SELECT 1 FROM " +
+      schema +
+      ".events k WHERE k.operation_id = p.id AND NOT EXISTS (SELECT 1 FROM deleted x "
+      "WHERE x.operation_id = k.operation_id AND x.sequence = k.sequence))) "
+      "SELECT count(*) FROM deleted";
   q.params = {format_bound(cutoff), limit_text(limit)};
   return q;
 }

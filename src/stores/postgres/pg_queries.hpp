@@ -43,6 +43,10 @@ std::vector<PurgeCandidate> decode_purgeable(const Result& result);
 BuiltQuery delete_operations_query(const std::string& schema, const std::vector<OperationId>& ids,
                                    const PurgeRequest& request);
 std::vector<OperationId> decode_ids(const Result& result);
+// Returns one row: how many events it deleted.
 BuiltQuery delete_events_query(const std::string& schema, Timestamp cutoff, std::size_t limit);
+// The tombstone of `id`, if it has one (purged_operations, schema version 5).
+BuiltQuery purged_query(const std::string& schema, const OperationId& id);
+std::optional<PurgedOperation> decode_purged(const Result& result, const OperationId& id);
 
 }  // namespace incursa::platform::postgres

@@ -424,11 +424,107 @@ ALTER FUNCTION {s}.op_transition SET plan_cache_mode = force_generic_plan;
 ALTER FUNCTION {s}.op_insert SET plan_cache_mode = force_generic_plan;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Version 5: a purged operation leaves a tombstone while its events are kept,
+// so its id cannot silently start a new operation that inherits them (SPEC §8).
+// Operations purged before this version left only events: each such id gets a
+// tombstone now, its status and completion from its last kept status event. A
+// tombstone counts only while its operation has events (the readers check), so
+// one left behind by two purgers racing is harmless.
+//
+// op_insert: a new operation's events start at 1, and a tombstone refuses the
+// id ('Purged', no row; the client reads the tombstone). The tombstone is looked
+// for after the insert: an insert that waited on a purge of the same id (ON
+// CONFLICT waits for the deleting transaction) sees its tombstone then, in the
+// next statement's snapshot, and takes its row back out.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE {s}.purged_operations (
+  id           text        COLLATE "C" PRIMARY KEY,
+  name         text        COLLATE "C" NOT NULL,
+  status       text        COLLATE "C"
+               CHECK (status IN ('Succeeded', 'Failed', 'Canceled')),
+  completed_at timestamptz,
+  purged_at    timestamptz NOT NULL
+);
+
+INSERT INTO {s}.purged_operations (id, name, status, completed_at, purged_at)
+SELECT kept.operation_id, '',
+       CASE WHEN last.data ->> 'to' IN ('Succeeded', 'Failed', 'Canceled')
+            THEN last.data ->> 'to' END,
+       last.occurred_at, clock_timestamp()
+  FROM (SELECT DISTINCT operation_id FROM {s}.events) AS kept
+  LEFT JOIN LATERAL (SELECT s.data, s.occurred_at FROM {s}.events s
+                      WHERE s.operation_id = kept.operation_id AND s.kind = 'status'
+                      ORDER BY s.sequence DESC LIMIT 1) AS last ON true
+ WHERE NOT EXISTS (SELECT 1 FROM {s}.operations o WHERE o.id = kept.operation_id);
+
+CREATE OR REPLACE FUNCTION {s}.op_insert(
+    p_id text, p_name text, p_status text,
+    p_started_at timestamptz, p_updated_at timestamptz, p_last_progress_at timestamptz,
+    p_completed_at timestamptz, p_percent double precision, p_message text,
+    p_progress_current bigint, p_progress_total bigint, p_progress_unit text,
+    p_correlation jsonb, p_parent_id text, p_tags jsonb,
+    p_cancel_requested_at timestamptz, p_cancel_reason text, p_stall_count bigint,
+    p_version bigint, p_database_clock boolean,
+    p_event_at timestamptz, p_event_kind text, p_event_message text, p_event_data text,
+    p_event_key text)
+  RETURNS TABLE (outcome text, old_status text, first_sequence bigint, op {s}.operations)
+  LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_now timestamptz := CASE WHEN p_database_clock THEN clock_timestamp() END;
+  v_row {s}.operations;
+BEGIN
+  LOOP
+    -- ON CONFLICT waits for a concurrent insert of the same id to commit or
+    -- abort, so exactly one caller creates the operation.
+    INSERT INTO {s}.operations AS o
+      (id, name, status, started_at, updated_at, last_progress_at, completed_at, percent,
+       message, progress_current, progress_total, progress_unit, correlation, parent_id, tags,
+       cancel_requested_at, cancel_reason, stall_count, version, last_sequence)
+    VALUES
+      (p_id, p_name, p_status, COALESCE(v_now, p_started_at), COALESCE(v_now, p_updated_at),
+       COALESCE(v_now, p_last_progress_at), p_completed_at, p_percent, p_message,
+       p_progress_current, p_progress_total, p_progress_unit, p_correlation, p_parent_id,
+       COALESCE(p_tags, '{}'::jsonb), p_cancel_requested_at, p_cancel_reason, p_stall_count,
+       p_version, 1)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING o.* INTO v_row;
+    IF FOUND THEN
+      IF EXISTS (SELECT 1 FROM {s}.purged_operations p WHERE p.id = p_id)
+         AND EXISTS (SELECT 1 FROM {s}.events e WHERE e.operation_id = p_id) THEN
+        DELETE FROM {s}.operations WHERE id = p_id;
+        RETURN QUERY SELECT 'Purged'::text, NULL::text, NULL::bigint, NULL::{s}.operations;
+        RETURN;
+      END IF;
+      INSERT INTO {s}.events (operation_id, sequence, occurred_at, kind, message, data_json, event_key)
+      VALUES (p_id, 1, COALESCE(v_now, p_event_at), p_event_kind, p_event_message,
+              p_event_data, p_event_key);
+      RETURN QUERY SELECT 'Created'::text, NULL::text, 1::bigint, v_row;
+      RETURN;
+    END IF;
+    SELECT * INTO v_row FROM {s}.operations WHERE id = p_id;
+    IF FOUND THEN
+      -- Our own earlier attempt (its reply was lost) is still a creation.
+      RETURN QUERY SELECT
+        CASE WHEN p_event_key IS NOT NULL AND EXISTS (
+               SELECT 1 FROM {s}.events e
+                WHERE e.operation_id = p_id AND e.event_key = p_event_key)
+             THEN 'Replayed' ELSE 'Exists' END,
+        NULL::text, NULL::bigint, v_row;
+      RETURN;
+    END IF;
+    -- The row that conflicted was deleted meanwhile (a purge): insert again.
+  END LOOP;
+END
+$fn$;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {"operations, events, op_insert, op_transition", kV1},
     {"audit_events; retention indexes", kV2},
     {"operation_tags: tags out of the updated row", kV3},
     {"op_insert, op_transition: generic plans", kV4},
+    {"purged_operations: tombstones; op_insert refuses a purged id", kV5},
 }};
 
 std::string substitute(std::string_view sql, std::string_view quoted) {

@@ -276,7 +276,10 @@ bool transition_is_idempotent(const TransitionRequest& r) {
   return !r.allowed_from.contains(*r.changes.status);
 }
 
-InsertResult decode_insert(const Result& result) {
+InsertResult decode_insert(const Result& result, const OperationId& id) {
+  if (result.rows() == 1 && result.text(0, 0) == "Purged") {
+    return InsertResult{.created = false, .snapshot = {}, .purged = PurgedOperation{.id = id}};
+  }
   if (result.rows() != 1 || result.null(0, kResultSnapshotColumn)) {
     throw PgError({"op_insert returned no operation", "", false, false});
   }

@@ -77,7 +77,9 @@ bool transition_applies_in_place(const TransitionRequest& request, bool database
 // every way it can apply writes an event whose key the function checks first.
 bool transition_is_idempotent(const TransitionRequest& request);
 
-InsertResult decode_insert(const Result& result);
+// op_insert's answer. 'Purged' (a tombstone refused the id) comes back as
+// `purged` holding only the id: the caller reads the tombstone itself.
+InsertResult decode_insert(const Result& result, const OperationId& id);
 
 // Outcome of op_transition before the replay lookup.
 struct DecodedTransition {

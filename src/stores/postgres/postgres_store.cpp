@@ -148,10 +148,19 @@ PostgresStore::Stats PostgresStore::stats() const {
 InsertResult PostgresStore::insert(const OperationSnapshot& operation,
                                    const NewEvent& created_event) {
   const Params params = insert_params(operation, created_event, impl_->options.use_database_clock);
-  // ON CONFLICT DO NOTHING makes a repeated insert harmless.
-  return impl_->call_with("insert of operation " + operation.id.value(), true, [&] {
-    return decode_insert(impl_->write(impl_->statements.insert, params, operation.id.value()));
-  });
+  for (;;) {
+    // ON CONFLICT DO NOTHING makes a repeated insert harmless.
+    InsertResult result =
+        impl_->call_with("insert of operation " + operation.id.value(), true, [&] {
+          return decode_insert(impl_->write(impl_->statements.insert, params, operation.id.value()),
+                               operation.id);
+        });
+    if (!result.purged) return result;
+    // A tombstone refused the id. Read it; one removed meanwhile (its last event
+    // purged) has freed the id, so the insert is tried again.
+    result.purged = find_purged(operation.id);
+    if (result.purged) return result;
+  }
 }
 
 TransitionResult PostgresStore::transition(const TransitionRequest& request) {
@@ -278,7 +287,14 @@ std::size_t PostgresStore::delete_events_before(Timestamp cutoff, std::size_t li
   if (limit == 0) return 0;
   const BuiltQuery q = delete_events_query(impl_->statements.schema, cutoff, limit);
   return impl_->call("delete_events_before", true, [&](Connection& c) {
-    return static_cast<std::size_t>(c.run(q.statement, q.params).affected());
+    return static_cast<std::size_t>(parse_int64(c.run(q.statement, q.params).text(0, 0)));
+  });
+}
+
+std::optional<PurgedOperation> PostgresStore::find_purged(const OperationId& id) {
+  const BuiltQuery q = purged_query(impl_->statements.schema, id);
+  return impl_->call("tombstone of operation " + id.value(), true, [&](Connection& c) {
+    return decode_purged(c.run(q.statement, q.params), id);
   });
 }
 

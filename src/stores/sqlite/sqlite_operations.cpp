@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "incursa/platform/operations/operation_json.hpp"
+#include "sqlite_retention.hpp"
 #include "sqlite_rows.hpp"
 #include "sqlite_sql_builder.hpp"
 
@@ -28,9 +29,6 @@ constexpr const char* kInsertOperation =
 
 constexpr const char* kHasEvents =
     "SELECT EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)";
-
-constexpr const char* kLastKeptSequence =
-    "SELECT COALESCE(MAX(sequence), 0) FROM operation_events WHERE operation_id = ?1";
 
 constexpr const char* kInsertTag =
     "INSERT INTO operation_tags (operation_id, key, value) VALUES (?1, ?2, ?3)";
@@ -238,6 +236,8 @@ void insert_tags(Connection& c, const OperationSnapshot& op) {
 
 InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
                               const NewEvent& created_event) {
+  // A tombstone means no row and kept events: the id is not free yet.
+  if (auto purged = select_purged(c, op.id)) return {false, {}, std::move(purged)};
   if (!insert_row(c, op, 1)) {
     // The id is taken. We hold the write lock, so the row we read is the one
     // that won, and it stays that way until we commit.
@@ -250,18 +250,7 @@ InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
   }
 
   insert_tags(c, op);
-  // Events of a purged operation with this id outlive it (retention keeps them
-  // as evidence); the new operation's events continue their sequence.
-  auto kept = c.prepare(kLastKeptSequence);
-  kept.bind(1, op.id.value());
-  const std::int64_t base = kept.step() ? kept.column_int(0) : 0;
-  if (base > 0) {
-    c.prepare("UPDATE operations SET last_sequence = ?2 WHERE id = ?1")
-        .bind(1, op.id.value())
-        .bind(2, base + 1)
-        .run();
-  }
-  write_event(c, op.id, base + 1, created_event);
+  write_event(c, op.id, 1, created_event);
 
   // What get() will return, without reading the row back: the times as stored
   // (whole microseconds) and the correlation as its JSON column decodes.
@@ -274,8 +263,8 @@ InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
 
 bool restore_operation(Connection& c, const OperationSnapshot& op,
                        const std::vector<OperationEvent>& events) {
-  // Events kept from a purged operation with this id count as taken: the
-  // restored sequence numbers could clash with theirs.
+  // Events kept from a purged operation with this id (it has a tombstone) count
+  // as taken: the restored history would mix with theirs.
   auto kept = c.prepare(kHasEvents);
   kept.bind(1, op.id.value());
   if (kept.step() && kept.column_int(0) != 0) return false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <string>
 
 #include "sqlite_operations.hpp"
@@ -64,6 +65,15 @@ std::vector<OperationId> delete_purgeable(Connection& c, const std::vector<Opera
     // Checked again under the write lock: still finished, still old enough.
     const auto snapshot = select_operation(c, id);
     if (!snapshot || !is_purgeable(*snapshot, request)) continue;
+    // The tombstone first, while the row is there to copy, and only if the
+    // operation has events left to guard.
+    c.prepare(
+         "INSERT OR REPLACE INTO purged_operations (id, name, status, completed_at, purged_at) "
+         "SELECT id, name, status, completed_at, ?2 FROM operations WHERE id = ?1 "
+         "AND EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)")
+        .bind(1, id.value())
+        .bind(2, to_micros(request.now))
+        .run();
     // operation_tags rows go with it (ON DELETE CASCADE); events stay.
     c.prepare("DELETE FROM operations WHERE id = ?1").bind(1, id.value()).run();
     deleted.push_back(id);
@@ -74,16 +84,44 @@ std::vector<OperationId> delete_purgeable(Connection& c, const std::vector<Opera
 std::size_t delete_old_events(Connection& c, Timestamp cutoff, std::size_t limit) {
   if (limit == 0) return 0;
   // Never an event of an open operation: only of finished or deleted ones.
-  c.prepare(
-       "DELETE FROM operation_events WHERE (operation_id, sequence) IN ("
-       "SELECT e.operation_id, e.sequence FROM operation_events e"
-       " WHERE e.occurred_at < ?1 AND NOT EXISTS (SELECT 1 FROM operations o"
-       " WHERE o.id = e.operation_id AND o.status IN ('Pending','Running','Stalled'))"
-       " LIMIT ?2)")
-      .bind(1, to_micros_ceil(cutoff))
-      .bind(2, clamp(limit))
-      .run();
-  return static_cast<std::size_t>(c.changes());
+  auto deleted = c.prepare(
+      "DELETE FROM operation_events WHERE (operation_id, sequence) IN ("
+      "SELECT e.operation_id, e.sequence FROM operation_events e"
+      " WHERE e.occurred_at < ?1 AND NOT EXISTS (SELECT 1 FROM operations o"
+      " WHERE o.id = e.operation_id AND o.status IN ('Pending','Running','Stalled'))"
+      " LIMIT ?2) RETURNING operation_id");
+  deleted.bind(1, to_micros_ceil(cutoff)).bind(2, clamp(limit));
+  std::size_t count = 0;
+  std::set<std::string> touched;
+  while (deleted.step()) {
+    ++count;
+    touched.insert(deleted.column_text(0));
+  }
+  // A tombstone lives as long as its operation's events: the last one gone, so
+  // is it, and the id is free for a new operation.
+  for (const std::string& id : touched) {
+    c.prepare(
+         "DELETE FROM purged_operations WHERE id = ?1 "
+         "AND NOT EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)")
+        .bind(1, id)
+        .run();
+  }
+  return count;
+}
+
+std::optional<PurgedOperation> select_purged(Connection& c, const OperationId& id) {
+  // A tombstone counts only while its operation has events: the same rule on
+  // every store, whatever order the two are removed in.
+  auto row = c.prepare(
+      "SELECT name, status, completed_at, purged_at FROM purged_operations WHERE id = ?1 "
+      "AND EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)");
+  row.bind(1, id.value());
+  if (!row.step()) return std::nullopt;
+  PurgedOperation purged{.id = id, .name = row.column_text(0)};
+  if (const auto status = row.column_opt_text(1)) purged.status = parse_operation_status(*status);
+  if (const auto completed = row.column_opt_int(2)) purged.completed_at = from_micros(*completed);
+  purged.purged_at = from_micros(row.column_int(3));
+  return purged;
 }
 
 }  // namespace incursa::platform::sqlite

@@ -176,6 +176,35 @@ CREATE INDEX operations_by_parent ON operations (parent_id, started_at)
 CREATE INDEX operations_purgeable ON operations (completed_at, id)
   WHERE status = 'Succeeded' OR status = 'Failed' OR status = 'Canceled';
 )sql"},
+    // A purged operation leaves a tombstone while its events are kept, so its id
+    // cannot silently start a new operation that would inherit them. Operations
+    // purged before this version left only events: each such id gets a tombstone
+    // now, its status and completion from its last kept status event.
+    {4, "tombstones of purged operations",
+     R"sql(
+CREATE TABLE purged_operations (
+  id           TEXT PRIMARY KEY NOT NULL,
+  name         TEXT NOT NULL,
+  status       TEXT CHECK (status IS NULL OR status = 'Succeeded' OR status = 'Failed' OR
+                 status = 'Canceled'),
+  completed_at INTEGER,
+  purged_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO purged_operations (id, name, status, completed_at, purged_at)
+SELECT kept.operation_id, '',
+       CASE json_extract(last.data_json, '$.to')
+         WHEN 'Succeeded' THEN 'Succeeded' WHEN 'Failed' THEN 'Failed'
+         WHEN 'Canceled' THEN 'Canceled' END,
+       last.occurred_at,
+       CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)
+  FROM (SELECT DISTINCT operation_id FROM operation_events) AS kept
+  LEFT JOIN operation_events AS last
+    ON last.operation_id = kept.operation_id
+   AND last.sequence = (SELECT MAX(s.sequence) FROM operation_events s
+                         WHERE s.operation_id = kept.operation_id AND s.kind = 'status')
+ WHERE NOT EXISTS (SELECT 1 FROM operations o WHERE o.id = kept.operation_id);
+)sql"},
 };
 
 std::int64_t now_micros() {

@@ -277,6 +277,10 @@ std::size_t SqliteStore::delete_events_before(Timestamp cutoff, std::size_t limi
       [&](sqlite::Connection& c) { return sqlite::delete_old_events(c, cutoff, limit); });
 }
 
+std::optional<PurgedOperation> SqliteStore::find_purged(const OperationId& id) {
+  return impl_->read([&](sqlite::Connection& c) { return sqlite::select_purged(c, id); });
+}
+
 void SqliteStore::backup_to(const std::string& path) {
   if (path.empty()) throw ValidationError("path", "a backup path is required");
   // Claim the name first (O_EXCL): VACUUM INTO would overwrite a small existing

@@ -11,6 +11,7 @@
 
 #include "incursa/platform/correlation/correlation_context.hpp"
 #include "incursa/platform/operations/operation_snapshot.hpp"
+#include "incursa/platform/operations/purged_operation.hpp"
 
 namespace incursa::platform {
 
@@ -18,6 +19,8 @@ std::string to_json(const OperationSnapshot& snapshot);
 std::string to_json(const OperationEvent& event);
 std::string to_json(const CorrelationContext& correlation);
 std::string to_json(const Tags& tags);
+// {"id","name","status","completed_at","purged_at"}; unknown values are null.
+std::string to_json(const PurgedOperation& purged);
 
 OperationSnapshot snapshot_from_json(std::string_view json);
 OperationEvent event_from_json(std::string_view json);

@@ -26,6 +26,7 @@
 #include "incursa/platform/operations/operation_query.hpp"
 #include "incursa/platform/operations/operation_snapshot.hpp"
 #include "incursa/platform/operations/operation_status.hpp"
+#include "incursa/platform/operations/purged_operation.hpp"
 
 namespace incursa::platform {
 
@@ -107,6 +108,9 @@ struct TransitionOutput {
 struct InsertResult {
   bool created = false;  // false: the id was taken; `snapshot` is the existing record
   OperationSnapshot snapshot;
+  // Set (and `created` false, `snapshot` unspecified) when the id is a purged
+  // operation's whose events are still kept: nothing was written.
+  std::optional<PurgedOperation> purged{};
 };
 
 struct StaleQuery {
@@ -127,6 +131,7 @@ struct PurgeRequest {
   std::optional<Timestamp> failed_before{};
   std::optional<Timestamp> canceled_before{};
   std::size_t limit = 500;  // at most this many operations per call
+  Timestamp now{};          // when the purge runs: the tombstones' purged_at
 };
 
 struct PurgeCandidate {
@@ -155,7 +160,9 @@ class OperationStore {
   virtual std::string_view kind() const noexcept = 0;
 
   // Creates `operation` with `created_event` as its event 1, atomically; or, if the
-  // id already exists, writes nothing and returns the existing record.
+  // id already exists, writes nothing and returns the existing record; or, if the
+  // id has a tombstone (a purged operation whose events are kept), writes nothing
+  // and returns the tombstone in `purged`.
   virtual InsertResult insert(const OperationSnapshot& operation,
                               const NewEvent& created_event) = 0;
 
@@ -201,7 +208,8 @@ class OperationStore {
   // Writes an operation and its events exactly as given -- ids, times, version,
   // sequence numbers and keys -- in one atomic write: the import half of moving
   // a store's contents to another store. Returns false, writing nothing, if the
-  // id exists. The caller vouches for the data (opsctl import validates it).
+  // id exists or has a tombstone. The caller vouches for the data (opsctl import
+  // validates it).
   virtual bool restore(const OperationSnapshot& operation,
                        const std::vector<OperationEvent>& events);
 
@@ -212,14 +220,21 @@ class OperationStore {
   // Deletes the snapshots of these operations, each only if it is still terminal
   // and still completed before its status's cutoff in `request` (so a row that
   // changed since find_purgeable is left alone). Their events stay: events have
-  // their own keep period. Returns the ids deleted. One atomic write.
+  // their own keep period. Each deleted operation that still has events leaves a
+  // tombstone (PurgedOperation, purged_at = request.now) in the same write.
+  // Returns the ids deleted. One atomic write.
   virtual std::vector<OperationId> delete_operations(const std::vector<OperationId>& ids,
                                                      const PurgeRequest& request);
 
   // Deletes up to `limit` events that occurred before `cutoff` and belong to an
   // operation that is terminal or no longer exists; events of open operations are
-  // never touched. Returns how many were deleted.
+  // never touched. A tombstone whose last event this deletes goes too, in the
+  // same write: its id may then start a new operation, numbered from 1. Returns
+  // how many events were deleted.
   virtual std::size_t delete_events_before(Timestamp cutoff, std::size_t limit);
+
+  // The tombstone of a purged operation whose events are still kept, if `id` has one.
+  virtual std::optional<PurgedOperation> find_purged(const OperationId& id);
 };
 
 // The cutoff `request` sets for a terminal status (nullopt: keep forever).

@@ -6,7 +6,8 @@
 // Errors: ValidationError for bad input (nothing written), NotFoundError for an
 // unknown id, InvalidTransitionError when the current status forbids the call
 // (SPEC §3, transition_rules.hpp), ConflictError for a start that reuses an id
-// under another name, StoreError for store trouble.
+// under another name (OperationPurgedError, a ConflictError, for the id of a
+// purged operation whose events are kept), StoreError for store trouble.
 #pragma once
 
 #include <chrono>
@@ -25,7 +26,9 @@ namespace incursa::platform {
 
 struct StartOptions {
   // A caller-chosen id makes start idempotent: starting it again with the same
-  // name returns the existing operation unchanged.
+  // name returns the existing operation unchanged. After retention purged that
+  // operation, starting the id again throws OperationPurgedError for as long as
+  // its events are kept (purged_operation.hpp); then the id is free again.
   std::optional<OperationId> id{};
   // When absent, the ambient CorrelationScope's context (if any) is used.
   std::optional<CorrelationContext> correlation{};
@@ -59,7 +62,8 @@ class OperationTracker {
  public:
   virtual ~OperationTracker() = default;
 
-  // Creates a Pending operation (event 1: a status event).
+  // Creates a Pending operation (event 1: a status event). See StartOptions::id
+  // for starting an id again.
   virtual OperationSnapshot start(std::string_view name, const StartOptions& options = {}) = 0;
 
   // Pending/Stalled -> Running; Running stays. Moves last_progress_at. The returned

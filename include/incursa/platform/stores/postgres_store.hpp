@@ -132,6 +132,7 @@ class PostgresStore final : public OperationStore {
   std::vector<OperationId> delete_operations(const std::vector<OperationId>& ids,
                                              const PurgeRequest& request) override;
   std::size_t delete_events_before(Timestamp cutoff, std::size_t limit) override;
+  std::optional<PurgedOperation> find_purged(const OperationId& id) override;
 
   // The schema version found (and left) by open(): latest_schema_version().
   int schema_version() const noexcept;

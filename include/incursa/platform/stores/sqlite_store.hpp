@@ -93,6 +93,7 @@ class SqliteStore final : public OperationStore {
   std::vector<OperationId> delete_operations(const std::vector<OperationId>& ids,
                                              const PurgeRequest& request) override;
   std::size_t delete_events_before(Timestamp cutoff, std::size_t limit) override;
+  std::optional<PurgedOperation> find_purged(const OperationId& id) override;
 
   // Writes a consistent copy of the live database to `path` (VACUUM INTO: one read
   // transaction, so writers carry on meanwhile; the copy is compacted and fsynced
