@@ -45,8 +45,11 @@ OperationId handle(Tracker& tracker, AuditLog& audit, PlatformEventEmitter& emit
   paid.name = "invoice.paid";
   paid.display_message = "Invoice " + webhook.invoice_id + " marked paid";
   paid.outcome = EventOutcome::Success;
-  paid.anchors = {{"Invoice", webhook.invoice_id, "Subject"}};
-  paid.correlation = op.correlation;  // ties it to the operation without an anchor
+  // Anchored to the invoice it is about and to the operation that did it: the
+  // operation's anchor puts it on the operation's timeline.
+  paid.anchors = {{"Invoice", webhook.invoice_id, "Subject"},
+                  {"Operation", op.id.value(), "Source"}};
+  paid.correlation = op.correlation;
   audit.write(paid);
 
   emitter.complete_operation(tracker, op.id, OperationStatus::Succeeded, "invoice marked paid");

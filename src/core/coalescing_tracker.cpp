@@ -440,7 +440,9 @@ OperationPage CoalescingTracker::children(const OperationId& id, std::size_t lim
   return tracker_->children(id, limit, std::move(page_token));
 }
 
-Timeline CoalescingTracker::timeline(const OperationId& id) { return tracker_->timeline(id); }
+Timeline CoalescingTracker::timeline(const OperationId& id, const TimelineLimits& limits) {
+  return tracker_->timeline(id, limits);
+}
 
 std::vector<OperationSnapshot> CoalescingTracker::find_stalled(const StallQuery& query) {
   return watcher_->find_stalled(query);

@@ -111,6 +111,22 @@ std::string to_json(const PurgedOperation& p) {
       .dump();
 }
 
+std::string to_json(const TimelineTruncation& t) {
+  if (!t.any()) return "null";
+  return json{
+      {"events_after", optional_to_json(t.events_after, [](auto n) { return n; })},
+      {"children_page_token",
+       optional_to_json(t.children_page_token, [](const auto& s) { return s; })},
+      {"audit_before",
+       optional_to_json(
+           t.audit_before,
+           [](const AuditCursor& c) {
+             return json{{"occurred_at", format_iso8601(c.occurred_at)}, {"id", c.id.value()}};
+           })},
+      {"related", t.related}}
+      .dump();
+}
+
 std::string to_json(const Tags& tags) { return json(tags).dump(); }
 
 std::string to_json(const CorrelationContext& correlation) {

@@ -1,5 +1,6 @@
 // The Tracker's read side: list, counts, children and timelines.
 #include <algorithm>
+#include <utility>
 
 #include "core/page_token.hpp"
 #include "core/validation.hpp"
@@ -67,43 +68,98 @@ OperationPage Tracker::children(const OperationId& id, std::size_t limit,
   return list(query);
 }
 
-Timeline Tracker::timeline(const OperationId& id) {
-  if (id.empty()) throw ValidationError("operation_id", "is required");
-  std::optional<OperationSnapshot> snapshot = store_->get(id);
-  if (!snapshot) throw NotFoundError("operation " + id.value() + " not found");
-  Timeline timeline{*snapshot, {}};
-  auto& entries = timeline.entries;
+namespace {
 
-  for (OperationEvent& e : store_->events(id, 0, kMaxTimelineItems)) {
+// Anchors per audit query: each is an OR'd index lookup, and PostgreSQL keeps a
+// prepared statement per anchor count, so a parent's children are asked for in
+// groups.
+constexpr std::size_t kAnchorsPerQuery = 50;
+
+// The newest `limit` audit events anchored to any of `ids` ("Operation", id),
+// newest first, and whether more exist.
+std::pair<std::vector<AuditEvent>, bool> anchored_audit(OperationStore& store,
+                                                        const std::vector<std::string>& ids,
+                                                        std::size_t limit) {
+  std::vector<AuditEvent> found;
+  for (std::size_t from = 0; from < ids.size(); from += kAnchorsPerQuery) {
+    AuditQuery query;
+    query.limit = limit + 1;
+    for (std::size_t i = from; i < std::min(ids.size(), from + kAnchorsPerQuery); ++i) {
+      query.anchors.push_back({"Operation", ids[i], ""});
+    }
+    for (AuditEvent& e : store.query_audit_events(query)) found.push_back(std::move(e));
+  }
+  // An event anchored to two of the ids came back from two queries.
+  const auto newest_first = [](const AuditEvent& a, const AuditEvent& b) {
+    return a.occurred_at != b.occurred_at ? a.occurred_at > b.occurred_at : a.id > b.id;
+  };
+  std::sort(found.begin(), found.end(), newest_first);
+  found.erase(std::unique(found.begin(), found.end(),
+                          [](const AuditEvent& a, const AuditEvent& b) { return a.id == b.id; }),
+              found.end());
+  const bool more = found.size() > limit;
+  if (more) found.resize(limit);
+  return {std::move(found), more};
+}
+
+void validate_limits(const TimelineLimits& limits) {
+  validation::page_size(limits.events, kMaxTimelineItems, "limits.events");
+  validation::page_size(limits.children, kMaxTimelineItems, "limits.children");
+  validation::page_size(limits.audit, kMaxTimelineItems, "limits.audit");
+  validation::page_size(limits.related, kMaxTimelineItems, "limits.related");
+}
+
+}  // namespace
+
+Timeline Tracker::timeline(const OperationId& id, const TimelineLimits& limits) {
+  if (id.empty()) throw ValidationError("operation_id", "is required");
+  validate_limits(limits);
+  std::optional<OperationSnapshot> snapshot = store_->get(id);
+  if (!snapshot) {
+    std::string message = "operation " + id.value() + " not found";
+    if (const auto purged = store_->find_purged(id)) {
+      message += ": it was purged at " + format_iso8601(purged->purged_at) +
+                 " and only its events are kept";
+    }
+    throw NotFoundError(message);
+  }
+  Timeline timeline{*snapshot, {}, {}, {}};
+  auto& entries = timeline.entries;
+  TimelineTruncation& truncated = timeline.truncated;
+
+  std::vector<OperationEvent> events = store_->events(id, 0, limits.events + 1);
+  if (events.size() > limits.events) {
+    events.resize(limits.events);
+    truncated.events_after = events.back().sequence;
+  }
+  for (OperationEvent& e : events) {
     entries.push_back({TimelineEntry::Source::Event, e.occurred_at, std::move(e), {}, {}});
   }
+
+  // The children as children() pages them, so the token resumes there.
   ListRequest children;
   children.filter.parent_id = id;
   children.order = ListOrder::OldestFirst;
-  children.limit = kMaxListPage;
-  for (OperationSnapshot& c : store_->list(children)) {
-    entries.push_back({TimelineEntry::Source::ChildStarted, c.started_at, {}, std::move(c), {}});
+  children.limit = limits.children + 1;
+  std::vector<OperationSnapshot> kids = store_->list(children);
+  if (kids.size() > limits.children) {
+    kids.resize(limits.children);
+    truncated.children_page_token = page_token::encode({kids.back().started_at, kids.back().id},
+                                                       children.filter, children.order);
   }
 
-  // Audit events anchored to the operation, plus those sharing its correlation id.
-  AuditQuery anchored;
-  anchored.anchors = {{"Operation", id.value(), ""}};
-  anchored.limit = kMaxListPage;
-  std::vector<AuditEvent> audit = store_->query_audit_events(anchored);
-  if (snapshot->correlation) {
-    AuditQuery correlated;
-    correlated.correlation_id = snapshot->correlation->correlation_id;
-    correlated.limit = kMaxListPage;
-    for (AuditEvent& e : store_->query_audit_events(correlated)) {
-      const bool seen = std::any_of(audit.begin(), audit.end(),
-                                    [&](const AuditEvent& a) { return a.id == e.id; });
-      if (!seen) audit.push_back(std::move(e));
-    }
+  // Audit events anchored to the operation or to a child shown.
+  std::vector<std::string> anchor_ids{id.value()};
+  for (const OperationSnapshot& c : kids) anchor_ids.push_back(c.id.value());
+  auto [audit, more_audit] = anchored_audit(*store_, anchor_ids, limits.audit);
+  if (more_audit) truncated.audit_before = AuditCursor{audit.back().occurred_at, audit.back().id};
+
+  for (OperationSnapshot& c : kids) {
+    entries.push_back({TimelineEntry::Source::ChildStarted, c.started_at, {}, std::move(c), {}});
   }
   for (AuditEvent& e : audit) {
     entries.push_back({TimelineEntry::Source::Audit, e.occurred_at, {}, {}, std::move(e)});
   }
-
   std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
     if (a.at != b.at) return a.at < b.at;
     if (a.source != b.source) return a.source < b.source;
@@ -111,6 +167,27 @@ Timeline Tracker::timeline(const OperationId& id) {
     if (a.audit && b.audit) return a.audit->id < b.audit->id;
     return false;
   });
+
+  // Same correlation id, neither this operation nor one of its children: offered
+  // apart, newest first. Paged, since the children it skips may be many.
+  if (snapshot->correlation) {
+    ListRequest related;
+    related.filter.correlation_id = snapshot->correlation->correlation_id;
+    related.limit = std::min<std::size_t>(kMaxListPage, limits.related + 1);
+    for (;;) {
+      const std::vector<OperationSnapshot> page = store_->list(related);
+      for (const OperationSnapshot& op : page) {
+        if (op.id == id || op.parent_id == id) continue;
+        if (timeline.related.size() == limits.related) {
+          truncated.related = true;
+          return timeline;
+        }
+        timeline.related.push_back(op);
+      }
+      if (page.size() < related.limit) break;
+      related.after = ListCursor{page.back().started_at, page.back().id};
+    }
+  }
   return timeline;
 }
 

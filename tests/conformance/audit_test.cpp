@@ -174,46 +174,126 @@ TEST_P(StoreConformance, AuditQueryFiltersNewestFirst) {
   EXPECT_THROW(log.query({.limit = 0}), ValidationError);
 }
 
-TEST_P(StoreConformance, TimelineMergesEventsChildrenAndAuditInTimeOrder) {
+std::vector<std::string> entry_names(const Timeline& tl) {
+  std::vector<std::string> got;
+  for (const TimelineEntry& e : tl.entries) {
+    if (e.event) got.push_back("event:" + e.event->message.value_or(e.event->kind));
+    if (e.child) got.push_back("child:" + e.child->id.value());
+    if (e.audit) got.push_back("audit:" + e.audit->name);
+  }
+  return got;
+}
+
+std::vector<std::string> ids_of(const std::vector<OperationSnapshot>& ops) {
+  std::vector<std::string> ids;
+  for (const OperationSnapshot& op : ops) ids.push_back(op.id.value());
+  return ids;
+}
+
+TEST_P(StoreConformance, TimelineMergesEventsChildrenAndAnchoredAuditInTimeOrder) {
   AuditLog log(store, {.clock = clock});
   CorrelationContext c;
   c.correlation_id = CorrelationId::parse("corr-tl");
   c.created_at = clock->now();
-  StartOptions options;
-  options.correlation = c;
-  const OperationId op = tracker->start("Webhook.Process", options).id;  // t0: event 1
+  const OperationId op = tracker->start("Webhook.Process", {.correlation = c}).id;  // t0
   clock->advance(1s);
   tracker->heartbeat(op);  // t1: Pending -> Running
   clock->advance(1s);
-  StartOptions child_options;
-  child_options.parent_id = op;
-  const OperationId child = tracker->start("Webhook.Verify", child_options).id;  // t2: child
+  const OperationId child = tracker->start("Webhook.Verify", {.parent_id = op}).id;  // t2
   clock->advance(1s);
-  AuditEvent anchored = make_event("webhook.received", {{"Operation", op.value(), "Subject"}});
-  log.write(anchored);  // t3: audit, anchored
+  log.write(make_event("webhook.received", {{"Operation", op.value(), "Subject"}}));  // t3
   clock->advance(1s);
+  log.write(make_event("signature.checked", {{"Operation", child.value(), "Subject"}}));  // t4
   AuditEvent correlated = make_event("invoice.paid", {{"Invoice", "in_1", "Subject"}});
   correlated.correlation = c;
-  log.write(correlated);  // t4: audit, same correlation
-  log.write(make_event("unrelated.thing", {{"Invoice", "in_2", "Subject"}}));  // not included
+  log.write(correlated);  // same correlation, anchored elsewhere: not this operation's history
+  log.write(make_event("unrelated.thing", {{"Invoice", "in_2", "Subject"}}));
   clock->advance(1s);
   tracker->complete(op, S::Succeeded);  // t5: Running -> Succeeded
 
   const Timeline tl = tracker->timeline(op);
   EXPECT_EQ(tl.operation.status, S::Succeeded);
-  std::vector<std::string> got;
-  for (const TimelineEntry& e : tl.entries) {
-    if (e.event) got.push_back("event:" + e.event->message.value_or(""));
-    if (e.child) got.push_back("child:" + e.child->id.value());
-    if (e.audit) got.push_back("audit:" + e.audit->name);
-  }
-  EXPECT_EQ(got, (std::vector<std::string>{"event:Pending", "event:Pending -> Running",
-                                           "child:" + child.value(), "audit:webhook.received",
-                                           "audit:invoice.paid", "event:Running -> Succeeded"}));
+  EXPECT_EQ(entry_names(tl),
+            (std::vector<std::string>{"event:Pending", "event:Pending -> Running",
+                                      "child:" + child.value(), "audit:webhook.received",
+                                      "audit:signature.checked", "event:Running -> Succeeded"}));
   for (std::size_t i = 1; i < tl.entries.size(); ++i) {
     EXPECT_LE(tl.entries[i - 1].at, tl.entries[i].at);
   }
+  EXPECT_FALSE(tl.truncated.any());
   EXPECT_THROW(tracker->timeline(OperationId::parse("missing")), NotFoundError);
+}
+
+// The demo's nightly import: a batch's timeline is the batch's own history; its
+// parent and siblings (one correlation id) are offered apart, never interleaved.
+TEST_P(StoreConformance, ATimelineStaysOnItsOperationAndListsRelatedOperationsApart) {
+  AuditLog log(store, {.clock = clock});
+  CorrelationContext c;
+  c.correlation_id = CorrelationId::parse("corr-nightly");
+  c.created_at = clock->now();
+  const OperationId parent = tracker->start("Nightly.Import", {.correlation = c}).id;
+  log.write(make_event("import.started", {{"Operation", parent.value(), "Subject"}}));
+  std::vector<OperationId> batches;
+  for (int i = 0; i < 4; ++i) {
+    clock->advance(1s);
+    batches.push_back(tracker->start("Import.Batch", {.correlation = c, .parent_id = parent}).id);
+    log.write(make_event("batch.completed", {{"Operation", batches.back().value(), "Subject"}}));
+  }
+  clock->advance(1s);
+  const OperationId elsewhere = tracker->start("Report.Build", {.correlation = c}).id;
+  tracker->start("Other.Work");  // another correlation: never related
+
+  const Timeline batch = tracker->timeline(batches[3]);
+  EXPECT_EQ(entry_names(batch),
+            (std::vector<std::string>{"event:Pending", "audit:batch.completed"}));
+  EXPECT_EQ(ids_of(batch.related),
+            (std::vector<std::string>{elsewhere.value(), batches[2].value(), batches[1].value(),
+                                      batches[0].value(), parent.value()}));
+
+  const Timeline whole = tracker->timeline(parent);
+  std::vector<std::string> expected{"event:Pending", "audit:import.started"};
+  for (const OperationId& b : batches) {
+    expected.push_back("child:" + b.value());
+    expected.emplace_back("audit:batch.completed");
+  }
+  EXPECT_EQ(entry_names(whole), expected);
+  EXPECT_EQ(ids_of(whole.related), (std::vector<std::string>{elsewhere.value()}));
+  EXPECT_FALSE(whole.truncated.any());
+}
+
+TEST_P(StoreConformance, ABoundedTimelineSaysWhatItLeftOutAndWhereEachPartResumes) {
+  AuditLog log(store, {.clock = clock});
+  CorrelationContext c;
+  c.correlation_id = CorrelationId::parse("corr-big");
+  c.created_at = clock->now();
+  const OperationId parent = tracker->start("Nightly.Import", {.correlation = c}).id;
+  for (int i = 0; i < 3; ++i) tracker->add_event(parent, "note");  // events 2..4
+  std::vector<OperationId> kids;
+  for (int i = 0; i < 3; ++i) {
+    clock->advance(1s);
+    kids.push_back(tracker->start("Import.Batch", {.correlation = c, .parent_id = parent}).id);
+    log.write(make_event("batch.completed", {{"Operation", kids.back().value(), "Subject"}}));
+  }
+  for (int i = 0; i < 3; ++i) tracker->start("Report.Build", {.correlation = c});
+
+  const Timeline tl =
+      tracker->timeline(parent, {.events = 2, .children = 2, .audit = 1, .related = 2});
+  EXPECT_EQ(tl.truncated.events_after, 2);
+  EXPECT_EQ(tracker->events(parent, *tl.truncated.events_after).size(), 2U);
+  ASSERT_TRUE(tl.truncated.children_page_token.has_value());
+  const OperationPage rest = tracker->children(parent, 10, tl.truncated.children_page_token);
+  EXPECT_EQ(ids_of(rest.operations), (std::vector<std::string>{kids[2].value()}));
+  // The newest audit event of the two children shown is in; the older one is not.
+  ASSERT_TRUE(tl.truncated.audit_before.has_value());
+  AuditQuery older{
+      .anchors = {{"Operation", kids[0].value(), ""}, {"Operation", kids[1].value(), ""}},
+      .before = tl.truncated.audit_before};
+  EXPECT_EQ(log.query(older).size(), 1U);
+  EXPECT_EQ(tl.related.size(), 2U);
+  EXPECT_TRUE(tl.truncated.related);
+  EXPECT_TRUE(tl.truncated.any());
+  EXPECT_THROW(tracker->timeline(parent, {.children = 0}), ValidationError);
+  EXPECT_THROW(tracker->timeline(parent, {.events = 10001}), ValidationError);
 }
 
 }  // namespace

@@ -72,7 +72,10 @@ ordered_json timeline_json(const platform::Timeline& timeline) {
     }
     entries.push_back(std::move(entry));
   }
-  return {{"operation", snapshot_json(timeline.operation)}, {"entries", std::move(entries)}};
+  return {{"operation", snapshot_json(timeline.operation)},
+          {"entries", std::move(entries)},
+          {"related", snapshots_json(timeline.related)},
+          {"truncated", ordered_json::parse(platform::to_json(timeline.truncated))}};
 }
 
 std::string status_text(const OperationSnapshot& s) {
@@ -218,7 +221,29 @@ std::string render_timeline(const platform::Timeline& timeline, Timestamp now,
                          std::string(platform::to_string(e.audit->outcome)) + "]"});
     }
   }
-  return out + table.render(style);
+  out += table.render(style);
+  const platform::TimelineTruncation& left_out = timeline.truncated;
+  const std::string id = op.id.value();
+  if (left_out.events_after) {
+    out += "\nmore events after #" + std::to_string(*left_out.events_after) + ": opsctl events " +
+           id + " --after " + std::to_string(*left_out.events_after) + "\n";
+  }
+  if (left_out.children_page_token) {
+    out += "\nmore children than shown: opsctl children " + id + "\n";
+  }
+  if (left_out.audit_before) {
+    out += "\nolder audit events left out (before " +
+           tools::format_time(left_out.audit_before->occurred_at) + ")\n";
+  }
+  if (!timeline.related.empty()) {
+    out += "\nrelated (same correlation id, not in this timeline):\n" +
+           render_operations(timeline.related, now, style);
+    if (left_out.related) {
+      out += "more related: opsctl list --correlation " + op.correlation->correlation_id.value() +
+             "\n";
+    }
+  }
+  return out;
 }
 
 }  // namespace incursa::opsctl

@@ -45,7 +45,12 @@ json timeline_json(const Timeline& timeline) {
     }
     entries.push_back(std::move(j));
   }
-  return {{"operation", operation_json(timeline.operation)}, {"entries", entries}};
+  json related = json::array();
+  for (const OperationSnapshot& op : timeline.related) related.push_back(operation_json(op));
+  return {{"operation", operation_json(timeline.operation)},
+          {"entries", entries},
+          {"related", related},
+          {"truncated", json::parse(to_json(timeline.truncated))}};
 }
 
 json page_json(const OperationPage& page) {

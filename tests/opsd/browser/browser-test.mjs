@@ -3,7 +3,8 @@
 //   1. signs in with a token, sees the live indicator go green;
 //   2. watches a demo operation's progress change without a reload;
 //   3. filters by status;
-//   4. opens an operation's timeline (status changes, events, audit);
+//   4. opens an operation's timeline (status changes, events, audit), then a
+//      child batch's, which holds only its own history (siblings under Related);
 //   5. cancels an operation through the dialog;
 //   6. finds the demo's stalled operation in the stalled view;
 // and saves screenshots of each page (desktop, dark, phone) into the work dir.
@@ -165,6 +166,28 @@ async function main() {
   log(`timeline shows ${kinds.join(', ')}`);
   await shot(page, '03-detail-timeline');
   await page.screenshot({ path: path.join(shots, '03-detail-timeline-full.png'), fullPage: true });
+
+  step = 'a batch timeline stays on the batch';
+  // Parent and batches share one correlation id: the batch's timeline is its own
+  // history, the parent and siblings are listed apart under Related.
+  const importId = await page.locator('#op-id').textContent();
+  const batchId = await page.locator('#children tr[data-op-id]').last().getAttribute('data-op-id');
+  await page.goto(`${base}/#/op/${batchId}`);
+  await page.waitForSelector(`#op-id:text("${batchId}")`);
+  await page.waitForSelector('#timeline .tl-item');
+  await page.waitForSelector(`#related tr[data-op-id="${importId}"]`);
+  const batchTimeline = await api(base, 'GET', `/v1/operations/${batchId}/timeline`);
+  for (const entry of batchTimeline.entries) {
+    expect(entry.source !== 'child', 'a batch has no children, yet the timeline shows one');
+    if (entry.source === 'audit') {
+      expect(entry.audit.anchors.some((a) => a.type === 'Operation' && a.id === batchId),
+        `the batch timeline shows another operation's audit event: ${entry.audit.name}`);
+    }
+  }
+  const shown = await page.locator('#timeline .tl-item').count();
+  expect(shown === batchTimeline.entries.length, `timeline shows ${shown} entries, the API has ${batchTimeline.entries.length}`);
+  log(`batch timeline: ${shown} entries of its own, ${batchTimeline.related.length} related apart`);
+  await shot(page, '03b-batch-timeline');
 
   step = 'cancel an operation';
   const job = (await api(base, 'POST', '/v1/operations', { name: 'Browser.LongJob', tags: { source: 'browser-test' } })).operation;

@@ -696,6 +696,17 @@
         details));
   }
 
+  // What a bounded timeline left out, said where it was left out.
+  function truncationNotice(truncated) {
+    if (!truncated) return null;
+    const parts = [];
+    if (truncated.events_after != null) parts.push('events after #' + truncated.events_after);
+    if (truncated.children_page_token) parts.push('children beyond the first shown (see Children)');
+    if (truncated.audit_before) parts.push('audit events before ' + fmtDateTime(parseTime(truncated.audit_before.occurred_at)));
+    if (!parts.length) return null;
+    return h('div', { class: 'banner', id: 'timeline-truncated', text: 'Not all shown: ' + parts.join('; ') + '.' });
+  }
+
   class DetailView {
     constructor(id) {
       this.id = id;
@@ -801,7 +812,21 @@
           h('span', { class: 'hint', text: this.timeline.entries.length + ' entries, oldest first' }),
           h('div', { class: 'right tl-filters' }, kindChip('status', 'Status'), kindChip('event', 'Events'),
             kindChip('child', 'Children'), kindChip('audit', 'Audit'))),
+        truncationNotice(this.timeline.truncated),
         items.length ? h('ol', { class: 'timeline' }, items) : h('div', { class: 'empty', text: 'Nothing to show.' }));
+
+      // Operations that share the correlation id are not this one's history: listed apart.
+      let relatedCard = null;
+      if (this.timeline.related && this.timeline.related.length) {
+        const table = new OpsTable();
+        table.set(this.timeline.related, false);
+        relatedCard = h('div', { class: 'card', id: 'related' },
+          h('div', { class: 'card-head' }, h('h2', { text: 'Related' }),
+            h('span', { class: 'hint', text: 'same correlation id, not part of this timeline' }),
+            corr ? h('a', { class: 'right', href: '#/?correlation_id=' + encodeURIComponent(corr.correlation_id),
+              text: this.timeline.truncated && this.timeline.truncated.related ? 'all of them' : 'as a list' }) : null),
+          table.el);
+      }
 
       this.root.replaceChildren(h('div', { class: 'section stack' },
         h('div', { class: 'crumbs' }, h('a', { href: '#/', text: 'Operations' }), '/', h('span', { text: op.name })),
@@ -816,7 +841,7 @@
               onclick: () => openCancel(op) }, icon('cancel'), 'Cancel operation') : null,
             op.cancel_requested_at && !op.done ? h('span', { class: 'pill pill-warn', id: 'cancel-state', text: 'Cancel requested' }) : null)),
         h('div', { class: 'overview' }, progressCard, detailsCard),
-        childrenCard, timelineCard));
+        childrenCard, timelineCard, relatedCard));
     }
 
     onChange(change) {

@@ -77,7 +77,9 @@ class ForwardingTracker : public OperationTracker, public OperationWatcher {
                          std::optional<std::string> page_token = std::nullopt) override {
     return tracker_.children(id, limit, std::move(page_token));
   }
-  Timeline timeline(const OperationId& id) override { return tracker_.timeline(id); }
+  Timeline timeline(const OperationId& id, const TimelineLimits& limits = {}) override {
+    return tracker_.timeline(id, limits);
+  }
 
   std::vector<OperationSnapshot> find_stalled(const StallQuery& query) override {
     return watcher_.find_stalled(query);

@@ -12,6 +12,7 @@
 #include "incursa/platform/correlation/correlation_context.hpp"
 #include "incursa/platform/operations/operation_snapshot.hpp"
 #include "incursa/platform/operations/purged_operation.hpp"
+#include "incursa/platform/operations/timeline.hpp"
 
 namespace incursa::platform {
 
@@ -21,6 +22,9 @@ std::string to_json(const CorrelationContext& correlation);
 std::string to_json(const Tags& tags);
 // {"id","name","status","completed_at","purged_at"}; unknown values are null.
 std::string to_json(const PurgedOperation& purged);
+// null when nothing was left out, else {"events_after": n|null, "children_page_token":
+// s|null, "audit_before": {"occurred_at","id"}|null, "related": bool}.
+std::string to_json(const TimelineTruncation& truncated);
 
 OperationSnapshot snapshot_from_json(std::string_view json);
 OperationEvent event_from_json(std::string_view json);

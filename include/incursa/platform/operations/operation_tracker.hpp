@@ -121,9 +121,12 @@ class OperationTracker {
   virtual OperationPage children(const OperationId& id, std::size_t limit = 100,
                                  std::optional<std::string> page_token = std::nullopt) = 0;
 
-  // The operation, its events, children and related audit events in time order.
-  // NotFoundError if there is no such operation.
-  virtual Timeline timeline(const OperationId& id) = 0;
+  // The operation, its events, its children and the audit events anchored to it
+  // or to them, in time order; operations that only share its correlation id
+  // apart, in `related` (timeline.hpp). Bounded by `limits`: `truncated` says
+  // what was left out. NotFoundError if there is no such operation (its message
+  // says so when retention purged it).
+  virtual Timeline timeline(const OperationId& id, const TimelineLimits& limits = {}) = 0;
 };
 
 class OperationWatcher {

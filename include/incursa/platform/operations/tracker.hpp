@@ -51,7 +51,7 @@ class Tracker final : public OperationTracker, public OperationWatcher {
   StatusCounts count_by_status(const OperationFilter& filter = {}) override;
   OperationPage children(const OperationId& id, std::size_t limit = 100,
                          std::optional<std::string> page_token = std::nullopt) override;
-  Timeline timeline(const OperationId& id) override;
+  Timeline timeline(const OperationId& id, const TimelineLimits& limits = {}) override;
 
   std::vector<OperationSnapshot> find_stalled(const StallQuery& query) override;
   bool mark_stalled(const OperationId& id) override;
