@@ -21,8 +21,8 @@ int run_migrate(Context& ctx, const AdminOptions& o) {
   // Opening a store creates and migrates its schema (under a lock, so several
   // processes starting together migrate it once).
   auto store = ctx.open(tools::OpenMode::CreateIfMissing);
-  nlohmann::ordered_json doc = {{"store", ctx.store_uri()}, {"kind", store->kind()}};
-  std::string text = ctx.store_uri() + ": " + std::string(store->kind()) + " store is up to date";
+  nlohmann::ordered_json doc = {{"store", ctx.shown_store_uri()}, {"kind", store->kind()}};
+  std::string text = ctx.shown_store_uri() + ": " + std::string(store->kind()) + " store is up to date";
 #ifdef INCURSA_OPSCTL_HAVE_SQLITE
   if (auto sqlite = std::dynamic_pointer_cast<platform::SqliteStore>(store)) {
     doc["schema_version"] = sqlite->schema_version();
@@ -45,9 +45,9 @@ int run_backup(Context& ctx, [[maybe_unused]] const AdminOptions& o) {
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(o.file, ec);
     if (o.json) {
-      ctx.print_json({{"store", ctx.store_uri()}, {"file", o.file}, {"bytes", ec ? 0 : bytes}});
+      ctx.print_json({{"store", ctx.shown_store_uri()}, {"file", o.file}, {"bytes", ec ? 0 : bytes}});
     } else {
-      ctx.print("backed up " + ctx.store_uri() + " to " + o.file +
+      ctx.print("backed up " + ctx.shown_store_uri() + " to " + o.file +
                 (ec ? "" : " (" + std::to_string(bytes) + " bytes)") + "\n");
     }
     return kOk;

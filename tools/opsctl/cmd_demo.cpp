@@ -70,12 +70,12 @@ std::string status_of(platform::Tracker& tracker, const OperationId& id) {
 
 void print_summary(Context& ctx, platform::Tracker& tracker, const tools::DemoResult& r) {
   const std::string store =
-      ctx.store_uri() == tools::kDefaultStoreUri ? std::string() : " --store " + ctx.store_uri();
+      ctx.store_uri() == tools::kDefaultStoreUri ? std::string() : " --store " + ctx.shown_store_uri();
   const tools::Style& st = ctx.style();
   std::string out =
       "\n" + st.paint(r.interrupted ? "Demo interrupted" : "Demo finished", tools::Color::Bold) +
       ": " + std::to_string(1 + r.batch_ids.size() + r.webhook_ids.size() + 2) +
-      " operations written to " + ctx.store_uri() + "\n";
+      " operations written to " + ctx.shown_store_uri() + "\n";
   const auto row = [&](const std::string& what, const OperationId& id, const std::string& note) {
     std::string label = what;
     label.resize(18, ' ');
@@ -156,7 +156,7 @@ int run_demo(Context& ctx, const DemoCommandOptions& o) {
   tools::DemoResult result;
   if (!o.watch) {
     if (log_lines) {
-      ctx.print("Writing a simulated workload into " + ctx.store_uri() + " for " +
+      ctx.print("Writing a simulated workload into " + ctx.shown_store_uri() + " for " +
                 tools::format_duration(duration) +
                 " (Ctrl-C stops it). Watch it from another terminal: " + ctx.program +
                 " watch\n\n");
@@ -183,7 +183,7 @@ int run_demo(Context& ctx, const DemoCommandOptions& o) {
                                           : FramePrinter::Mode::Plain;
       FramePrinter printer(
           mode, ctx.style(),
-          "opsctl demo  " + ctx.store_uri() + "  " + tools::format_duration(duration));
+          "opsctl demo  " + ctx.shown_store_uri() + "  " + tools::format_duration(duration));
       while (!done) {
         const auto next = std::chrono::steady_clock::now() + interval;
         printer.print(load_frame(tracker, query, std::chrono::system_clock::now()), notes.recent());

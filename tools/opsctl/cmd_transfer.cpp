@@ -100,7 +100,7 @@ int run_import(Context& ctx, const TransferOptions& o) {
   }
   std::string text = "imported " + std::to_string(s.operations) + " operations (" +
                      std::to_string(s.events) + " events) and " + std::to_string(s.audit_events) +
-                     " audit events into " + ctx.store_uri();
+                     " audit events into " + ctx.shown_store_uri();
   if (s.skipped_operations + s.skipped_audit_events > 0) {
     text += "; skipped " + std::to_string(s.skipped_operations) + " operations and " +
             std::to_string(s.skipped_audit_events) + " audit events already there";

@@ -44,7 +44,7 @@ int run_watch(Context& ctx, const WatchOptions& o) {
   const FramePrinter::Mode mode = o.json                              ? FramePrinter::Mode::Json
                                   : tools::is_terminal(STDOUT_FILENO) ? FramePrinter::Mode::Screen
                                                                       : FramePrinter::Mode::Plain;
-  FramePrinter printer(mode, ctx.style(), "opsctl watch  " + ctx.store_uri());
+  FramePrinter printer(mode, ctx.style(), "opsctl watch  " + ctx.shown_store_uri());
   for (;;) {
     const auto next = std::chrono::steady_clock::now() + interval;
     printer.print(load_frame(tracker, query, ctx.now()));

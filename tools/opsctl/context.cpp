@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/stores/store_factory.hpp"
 
 namespace incursa::opsctl {
 
@@ -29,6 +30,8 @@ std::string Context::store_uri() const {
   return tools::resolve_store_uri(store_flag.empty() ? std::nullopt
                                                      : std::optional<std::string>(store_flag));
 }
+
+std::string Context::shown_store_uri() const { return platform::redact_store_uri(store_uri()); }
 
 std::shared_ptr<platform::OperationStore> Context::open(tools::OpenMode mode) const {
   return tools::open_tool_store(store_uri(), mode);

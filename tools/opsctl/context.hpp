@@ -33,6 +33,8 @@ class Context {
 
   // --store / $OPS_STORE / the default.
   std::string store_uri() const;
+  // The same, fit to print: no password or secret query parameter (redact_store_uri).
+  std::string shown_store_uri() const;
   std::shared_ptr<platform::OperationStore> open(tools::OpenMode mode) const;
 
   // "Now": --now or $OPSCTL_NOW when given (so output is reproducible), else the

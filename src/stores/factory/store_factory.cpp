@@ -1,5 +1,7 @@
 #include "incursa/platform/stores/store_factory.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "incursa/platform/error.hpp"
@@ -24,7 +26,53 @@ std::shared_ptr<OperationStore> open_store(std::string_view uri) {
   }
 #endif
   throw ValidationError("store_uri", "must be memory:, sqlite:PATH or postgresql://… (got '" +
-                                         std::string(uri.substr(0, 200)) + "')");
+                                         redact_store_uri(uri.substr(0, 200)) + "')");
+}
+
+namespace {
+
+bool is_secret_name(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* secret : {"password", "passwd", "secret", "token"}) {
+    if (lower.find(secret) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string redact_store_uri(std::string_view uri) {
+  std::string out(uri);
+  // "scheme://user:password@host…": the userinfo ends at the last '@' before the
+  // path, query or fragment.
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const std::size_t start = scheme + 3;
+    const std::size_t host_end = std::min(out.find_first_of("/?#", start), out.size());
+    const std::size_t at = out.rfind('@', host_end == 0 ? 0 : host_end - 1);
+    if (at != std::string::npos && at >= start) {
+      const std::size_t colon = out.find(':', start);
+      if (colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  const std::size_t query = out.find('?');
+  if (query == std::string::npos) return out;
+  std::string redacted = out.substr(0, query + 1);
+  std::string_view rest = std::string_view(out).substr(query + 1);
+  while (true) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && is_secret_name(pair.substr(0, eq))) {
+      redacted.append(pair.substr(0, eq + 1)).append("***");
+    } else {
+      redacted.append(pair);
+    }
+    if (amp == std::string_view::npos) break;
+    redacted.push_back('&');
+    rest.remove_prefix(amp + 1);
+  }
+  return redacted;
 }
 
 }  // namespace incursa::platform

@@ -24,7 +24,8 @@ void require_existing_sqlite_file(const std::string& uri) {
   // Left to the store: it names a missing directory or a permission problem precisely.
   const std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
   if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) return;
-  throw platform::StoreError("store " + uri + ": the file '" + options.path +
+  throw platform::StoreError("store " + platform::redact_store_uri(uri) + ": the file '" +
+                                 options.path +
                                  "' does not exist (nothing has been written to this store yet)",
                              false);
 }
