@@ -73,6 +73,25 @@ std::string archive_line(const PurgeCandidate& c) {
   return line.dump();
 }
 
+namespace {
+
+// Writes and flushes one line per candidate. A sink's own failure, whatever it
+// throws, reaches the caller as the StoreError purge() promises; nothing of the
+// batch has been deleted yet.
+void archive_batch(ArchiveSink& archive, const std::vector<PurgeCandidate>& batch) {
+  try {
+    for (const PurgeCandidate& c : batch) archive.write_line(archive_line(c));
+    archive.flush();
+  } catch (const StoreError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw StoreError(
+        std::string("archive sink failed; nothing of this batch was purged: ") + e.what(), false);
+  }
+}
+
+}  // namespace
+
 PurgeResult purge(OperationStore& store, const RetentionPolicy& policy, const Clock& clock,
                   ArchiveSink* archive) {
   policy.validate();
@@ -97,11 +116,8 @@ PurgeResult purge(OperationStore& store, const RetentionPolicy& policy, const Cl
     ++result.batches;
     std::vector<OperationId> ids;
     ids.reserve(batch.size());
-    for (const PurgeCandidate& c : batch) {
-      if (archive) archive->write_line(archive_line(c));
-      ids.push_back(c.snapshot.id);
-    }
-    if (archive) archive->flush();
+    for (const PurgeCandidate& c : batch) ids.push_back(c.snapshot.id);
+    if (archive) archive_batch(*archive, batch);
     const std::size_t deleted = store.delete_operations(ids, request).size();
     result.operations_purged += deleted;
     // A short batch was the last; a batch nobody could delete (another purger won) ends it too.

@@ -1,6 +1,6 @@
 #include "incursa/platform/observability/operation_metrics.hpp"
 
-#include <cstdio>
+#include <charconv>
 
 namespace incursa::platform {
 
@@ -23,10 +23,12 @@ std::string escape_label(std::string_view value) {
   return out;
 }
 
+// The shortest text that reads back as the same double ("0.1", not
+// "0.10000000000000001"), as Prometheus clients write bucket bounds.
 std::string number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const auto result = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, result.ptr);
 }
 
 void counter(std::string& out, std::string_view name, std::string_view help) {

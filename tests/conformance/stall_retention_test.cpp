@@ -1,7 +1,9 @@
 // Stall policies and the monitor, retention and archiving (SPEC §4, §8), on every store.
 #include <nlohmann/json.hpp>
 
+#include <ios>
 #include <set>
+#include <stdexcept>
 #include "incursa/platform/audit/audit_log.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/retention.hpp"
@@ -314,6 +316,35 @@ TEST_P(StoreConformance, AnOperationWhoseEventsWentFirstLeavesNoTombstone) {
   EXPECT_FALSE(store->find_purged(id).has_value());  // nothing left to guard
   EXPECT_EQ(tracker->start("Webhook.Process", {.id = id}).version, 1);
   EXPECT_EQ(tracker->events(id).size(), 1u);
+}
+
+TEST_P(StoreConformance, AFailingArchiveSinkIsAStoreErrorAndItsBatchIsNotPurged) {
+  class BrokenArchive final : public ArchiveSink {
+   public:
+    explicit BrokenArchive(bool on_flush) : on_flush_(on_flush) {}
+    void write_line(std::string_view) override {
+      if (!on_flush_) throw std::runtime_error("disk quota exceeded");
+    }
+    void flush() override { throw std::ios_base::failure("fsync failed"); }
+
+   private:
+    bool on_flush_;
+  };
+  const OperationId done = start_in(S::Succeeded);
+  clock->advance(2h);
+  for (bool on_flush : {false, true}) {
+    BrokenArchive archive(on_flush);
+    try {
+      purge(*store, RetentionPolicy::keep_terminal_for(1h), *clock, &archive);
+      ADD_FAILURE() << "expected StoreError";
+    } catch (const StoreError& e) {
+      EXPECT_FALSE(e.retryable());
+      EXPECT_NE(std::string(e.what()).find(on_flush ? "fsync failed" : "disk quota exceeded"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_TRUE(tracker->get_snapshot(done).has_value());
+  }
 }
 
 TEST_P(StoreConformance, BadRetentionPoliciesAreRejected) {

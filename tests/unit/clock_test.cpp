@@ -140,6 +140,7 @@ TEST(ParseIso8601, ZoneDesignators) {
   EXPECT_EQ(parse_iso8601("2026-01-31T12:00:00z", "at"), expected);
   EXPECT_EQ(parse_iso8601("2026-01-31T12:00:00+00:00", "at"), expected);
   EXPECT_EQ(parse_iso8601("2026-01-31t12:00:00Z", "at"), expected);
+  EXPECT_EQ(parse_iso8601("2026-01-31T12:00:00-00:00", "at"), expected);  // RFC 3339 4.3
 }
 
 TEST(ParseIso8601, TrimsSurroundingBlanks) {

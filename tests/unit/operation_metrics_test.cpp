@@ -52,7 +52,9 @@ TEST(OperationMetrics, LabelledCountersAndHistogram) {
       contains(text, "incursa_platform_operation_duration_seconds_count{status=\"Succeeded\"} 2"));
   EXPECT_TRUE(contains(text,
                        "incursa_platform_operation_duration_seconds_bucket{status=\"Failed\",le="
-                       "\"0.10000000000000001\"} 1"));
+                       "\"0.1\"} 1"));
+  // Bounds in their shortest form, as Prometheus clients write them.
+  EXPECT_FALSE(contains(text, "0000000")) << text;
 }
 
 TEST(OperationMetrics, LabelValuesAreEscaped) {

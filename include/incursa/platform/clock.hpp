@@ -50,8 +50,12 @@ Timestamp truncate_to_micros(Timestamp t) noexcept;
 // "2026-01-01T00:00:00.123456Z" (UTC, microseconds, always 6 fraction digits).
 std::string format_iso8601(Timestamp t);
 
-// Parses an ISO-8601 UTC timestamp: "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)".
-// Throws ValidationError(field) on anything else (offsets other than UTC included).
+// Parses an RFC 3339 (ISO-8601) timestamp in UTC:
+// "YYYY-MM-DDTHH:MM:SS[.fraction]Z", surrounding blanks ignored. As RFC 3339
+// allows, "T" and "Z" may be lowercase, and the zone may be written "+00:00" or
+// "-00:00" (RFC 3339's "UTC, local offset unknown"). A fraction has 1-9 digits;
+// past microseconds they are dropped. Throws ValidationError(field) on anything
+// else (offsets other than UTC included).
 Timestamp parse_iso8601(std::string_view text, std::string_view field);
 
 }  // namespace incursa::platform

@@ -1,8 +1,10 @@
 // Retention: purge old finished work in bounded batches (SPEC §8).
 //
 //   RetentionPolicy policy;
-//   policy.keep_succeeded = 7d; policy.keep_failed = 30d; policy.keep_canceled = 7d;
-//   policy.keep_events = 90d;                 // events outlive their snapshot as evidence
+//   using namespace std::chrono;
+//   policy.keep_succeeded = days(7); policy.keep_failed = days(30);
+//   policy.keep_canceled = days(7);
+//   policy.keep_events = days(90);            // events outlive their snapshot as evidence
 //   FileArchiveSink archive("/var/lib/app/purged.jsonl");
 //   PurgeResult r = purge(*store, policy, clock, &archive);
 //
@@ -78,7 +80,9 @@ struct PurgeResult {
 std::string archive_line(const PurgeCandidate& candidate);
 
 // Runs the policy once against `store`. Throws ValidationError for a bad policy,
-// StoreError for store or sink trouble (what was purged before stays purged).
+// StoreError for store or sink trouble -- a sink that throws anything else is
+// reported as a StoreError too, and the batch it failed on is not deleted
+// (what was purged before stays purged).
 PurgeResult purge(OperationStore& store, const RetentionPolicy& policy, const Clock& clock,
                   ArchiveSink* archive = nullptr);
 
