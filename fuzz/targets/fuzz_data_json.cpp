@@ -3,10 +3,10 @@
 //
 // Properties, checked against nlohmann's own parser as the oracle:
 //   - accepted text is valid JSON (parses with nlohmann), valid UTF-8, holds no
-//     NUL, is at most 65536 bytes and nests no deeper than 64 levels, and comes
-//     back unchanged;
-//   - text that nlohmann accepts, within size and depth, is accepted;
-//   - blank text is "no data" (nullopt);
+//     NUL (raw, or escaped as \u0000 in a string or key), is at most 65536
+//     bytes and nests no deeper than 64 levels, and comes back unchanged;
+//   - text that nlohmann accepts, within size and depth and without a NUL, is
+//     accepted; blank text is not JSON, so it is refused;
 //   - json_depth_within agrees with the depth nlohmann's SAX events give;
 //   - every rejection is a ValidationError naming the field.
 #include <cstdint>
@@ -25,6 +25,11 @@ using namespace incursa::platform;
 struct DepthSax : nlohmann::json_sax<nlohmann::json> {
   std::size_t depth = 0;
   std::size_t max_depth = 0;
+  bool decoded_nul = false;  // a string or key that decodes to one holding NUL
+  bool note_nul(const string_t& s) {
+    if (s.find('\0') != string_t::npos) decoded_nul = true;
+    return true;
+  }
   bool enter() {
     ++depth;
     if (depth > max_depth) max_depth = depth;
@@ -39,10 +44,10 @@ struct DepthSax : nlohmann::json_sax<nlohmann::json> {
   bool number_integer(number_integer_t) override { return true; }
   bool number_unsigned(number_unsigned_t) override { return true; }
   bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
+  bool string(string_t& s) override { return note_nul(s); }
   bool binary(binary_t&) override { return true; }
   bool start_object(std::size_t) override { return enter(); }
-  bool key(string_t&) override { return true; }
+  bool key(string_t& s) override { return note_nul(s); }
   bool end_object() override { return leave(); }
   bool start_array(std::size_t) override { return enter(); }
   bool end_array() override { return leave(); }
@@ -76,13 +81,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const ValidationError& e) {
     FUZZ_CHECK(e.field() == "data_json");
     // Only refused when one of the rules is really broken.
-    FUZZ_CHECK(text.size() > 65536 || !parses || !utf8 || sax.max_depth > 64);
+    FUZZ_CHECK(text.size() > 65536 || !parses || !utf8 || sax.max_depth > 64 || sax.decoded_nul);
     return 0;
   }
-  if (text.size() <= 65536 && blank_text(text)) {
-    FUZZ_CHECK(!accepted.has_value());
-    return 0;
-  }
+  FUZZ_CHECK(!blank_text(text));
+  FUZZ_CHECK(!sax.decoded_nul);
   FUZZ_CHECK(accepted.has_value());
   FUZZ_CHECK(*accepted == text);
   FUZZ_CHECK(text.size() <= 65536);

@@ -29,15 +29,12 @@ StallScanResult StallMonitor::scan_once() {
 
       std::optional<OperationSnapshot> marked = tracker_.get_snapshot(found.id);
       if (!marked) continue;
-      if (options_.metrics) options_.metrics->operation_stalled();
-      if (options_.emitter) options_.emitter->emit_stalled(*marked);
       if (options_.fail_after_stalls > 0 && marked->stall_count >= options_.fail_after_stalls &&
           marked->status == OperationStatus::Stalled) {
         try {
           OperationSnapshot failed =
               tracker_.complete(marked->id, OperationStatus::Failed,
                                 "stalled " + std::to_string(marked->stall_count) + " times");
-          if (options_.emitter) options_.emitter->emit_completed(failed);
           result.failed.push_back(std::move(failed));
         } catch (const InvalidTransitionError&) {
           // It completed on its own in the meantime: nothing to fail.

@@ -4,8 +4,11 @@
 #include <ios>
 #include <set>
 #include <stdexcept>
+
 #include "incursa/platform/audit/audit_log.hpp"
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/observability/observed_tracker.hpp"
+#include "incursa/platform/observability/platform_event_emitter.hpp"
 #include "incursa/platform/operations/retention.hpp"
 #include "incursa/platform/operations/stall_monitor.hpp"
 
@@ -104,10 +107,10 @@ TEST_P(StoreConformance, PendingLimitAndNoProgressThreshold) {
 TEST_P(StoreConformance, MonitorFailsAfterNStallsAndEmitsAudit) {
   AuditLog audit(store, {.clock = clock});
   PlatformEventEmitter emitter(audit);
+  ObservedTracker observed(*tracker, *tracker, &emitter, nullptr);  // events come from here
   StallMonitorOptions o = policy_options();
   o.fail_after_stalls = 2;
-  o.emitter = &emitter;
-  StallMonitor monitor(*tracker, *tracker, o);
+  StallMonitor monitor(observed, observed, o);
   const OperationId id = start("Webhook.Flaky");
   clock->advance(31min);
   EXPECT_EQ(monitor.scan_once().marked.size(), 1u);

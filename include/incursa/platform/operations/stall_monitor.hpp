@@ -4,14 +4,17 @@
 // Each scan runs the policy's queries, then marks every operation found with
 // the conditional mark_stalled: an operation that showed activity between the
 // scan and the mark is left alone, and several monitors -- threads or processes
-// sharing one store -- mark each operation once. Optionally it emits
-// operation.stalled audit events, counts metrics, and fails an operation once
-// it has stalled N times.
+// sharing one store -- mark each operation once. Optionally it fails an
+// operation once it has stalled N times.
+//
+// It marks and fails through the tracker and watcher it is given, and nothing
+// else: for operation.stalled audit events and metrics, give it an
+// ObservedTracker (observability/observed_tracker.hpp) as both.
 //
 // Thread safety: scan_once() may be called from any thread, but scans of one
 // monitor do not overlap (a mutex serialises them). start()/stop() are for the
-// owning thread. Ownership: holds references to the tracker and watcher (and
-// pointers to the emitter and metrics), which must outlive it. The destructor stops.
+// owning thread. Ownership: holds references to the tracker and watcher, which
+// must outlive it. The destructor stops.
 #pragma once
 
 #include <chrono>
@@ -22,8 +25,6 @@
 #include <thread>
 #include <vector>
 
-#include "incursa/platform/observability/operation_metrics.hpp"
-#include "incursa/platform/observability/platform_event_emitter.hpp"
 #include "incursa/platform/operations/operation_tracker.hpp"
 #include "incursa/platform/operations/stall_policy.hpp"
 
@@ -37,10 +38,8 @@ struct StallScanResult {
 struct StallMonitorOptions {
   StallPolicy policy{};
   std::chrono::steady_clock::duration interval = std::chrono::minutes(1);
-  std::size_t batch_limit = 500;            // per policy rule per scan
-  std::int64_t fail_after_stalls = 0;       // 0: never; N: complete as Failed at the Nth stall
-  PlatformEventEmitter* emitter = nullptr;  // operation.stalled audit events
-  OperationMetrics* metrics = nullptr;
+  std::size_t batch_limit = 500;       // per policy rule per scan
+  std::int64_t fail_after_stalls = 0;  // 0: never; N: complete as Failed at the Nth stall
   std::function<void(const StallScanResult&)> on_scan{};  // after every background scan
   std::function<void(const std::exception&)> on_error{};  // a background scan failed
 };
