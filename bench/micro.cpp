@@ -8,9 +8,11 @@
 #include <chrono>
 #include <string>
 
-#include "core/page_token.hpp"
-#include "core/validation.hpp"
+#include "base/validation.hpp"
+#include "correlation/correlation_validation.hpp"
 #include "incursa/platform/platform.hpp"
+#include "operations/operation_rules.hpp"
+#include "operations/page_token.hpp"
 
 namespace ip = incursa::platform;
 

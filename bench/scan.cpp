@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "incursa/platform/platform.hpp"
 
 namespace ip = incursa::platform;

@@ -73,7 +73,7 @@ const char* source_name(TimelineEntry::Source s) {
 int main(int argc, char** argv) try {
   const auto store = open_store(argc > 1 ? argv[1] : "memory:");
   Tracker tracker(store);
-  AuditLog audit(store);
+  AuditLog audit(audit_store(store));
   PlatformEventEmitter emitter(audit);
 
   // The request's correlation (from X-Correlation-Id, say) flows into everything below.

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
-#include "core/text.hpp"
-#include "core/validation.hpp"
+#include "base/text.hpp"
+#include "base/validation.hpp"
 #include "fuzz_check.hpp"
 #include "incursa/platform/error.hpp"
 

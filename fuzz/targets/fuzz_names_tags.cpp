@@ -9,8 +9,8 @@
 // rejection is a ValidationError whose field names the name or the tags.
 #include <cstdint>
 
-#include "core/text.hpp"
-#include "core/validation.hpp"
+#include "base/text.hpp"
+#include "base/validation.hpp"
 #include "fuzz_check.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/operation_json.hpp"

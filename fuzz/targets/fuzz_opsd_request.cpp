@@ -23,7 +23,7 @@
 #include "fuzz_check.hpp"
 #include "incursa/platform/correlation/correlation_scope.hpp"
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
 #include "incursa/platform/operations/operation_status.hpp"
 #include "incursa/platform/operations/tracker.hpp"
 #include "incursa/platform/stores/memory_store.hpp"

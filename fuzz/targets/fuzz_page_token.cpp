@@ -1,4 +1,4 @@
-// Page tokens for list() (src/core/page_token.*): opaque, integrity-checked, bound
+// Page tokens for list() (src/operations/page_token.*): opaque, integrity-checked, bound
 // to the filter and order they were made for.
 //
 // Mode 1 (the input is a token): decoding either fails with ValidationError
@@ -10,9 +10,9 @@
 // silently accepted as a different cursor.
 #include <cstdint>
 
-#include "core/page_token.hpp"
 #include "fuzz_check.hpp"
 #include "incursa/platform/error.hpp"
+#include "operations/page_token.hpp"
 
 namespace {
 

@@ -2,10 +2,10 @@
 
 #include <stdexcept>
 
-#include "core/text.hpp"
-#include "core/validation.hpp"
+#include "base/text.hpp"
+#include "base/validation.hpp"
+#include "correlation/correlation_validation.hpp"
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/operation_store.hpp"
 
 namespace incursa::platform {
 
@@ -15,7 +15,7 @@ constexpr std::size_t kMaxAuditPage = 1000;
 void trim_in_place(std::string& s) { s = std::string(detail::trim(s)); }
 }  // namespace
 
-AuditLog::AuditLog(std::shared_ptr<OperationStore> store, AuditLogOptions options)
+AuditLog::AuditLog(std::shared_ptr<AuditStore> store, AuditLogOptions options)
     : store_(std::move(store)),
       clock_(options.clock ? std::move(options.clock) : SystemClock::instance()),
       validation_(options.validation),

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/text.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "base/text.hpp"
+#include "incursa/platform/limits.hpp"
 
 namespace incursa::platform {
 

@@ -4,34 +4,16 @@
 #include <map>
 #include <stdexcept>
 
-#include "core/text.hpp"
+#include "base/text.hpp"
 #include "incursa/platform/correlation/traceparent.hpp"
 #include "incursa/platform/error.hpp"
 
 namespace incursa::platform {
 namespace {
 
-constexpr char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// Header names are ASCII tokens; bytes outside ASCII must match exactly.
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool istarts_with(std::string_view text, std::string_view prefix) noexcept {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
+  return text.size() >= prefix.size() &&
+         detail::ascii_iequals(text.substr(0, prefix.size()), prefix);
 }
 
 // The rule a tag key breaks, or nullptr when it is fine.
@@ -95,7 +77,7 @@ struct RawHeaders {
   bool too_many_tags = false;
 
   void offer_tag(std::string_view key, std::string_view value) {
-    std::string folded = to_lower(key);
+    std::string folded = detail::ascii_lower(key);
     auto it = tags.find(folded);
     if (it == tags.end()) {
       // Stop growing once over the limit; the error is raised during validation.
@@ -193,7 +175,7 @@ void check_tags_for_writing(const std::map<std::string, std::string>& tags) {
       throw ValidationError("tags", "value must not begin or end with blanks");
     }
     // Header names are case-insensitive: "Tenant" and "tenant" would be one header.
-    if (!seen.emplace(to_lower(key), true).second) {
+    if (!seen.emplace(detail::ascii_lower(key), true).second) {
       throw ValidationError("tags", "keys must differ by more than letter case");
     }
   }
@@ -226,15 +208,15 @@ HeaderList to_headers(const CorrelationContext& ctx) {
 std::optional<CorrelationContext> from_headers(const HeaderList& headers) {
   RawHeaders raw;
   for (const auto& [name, value] : headers) {
-    if (iequals(name, kCorrelationIdHeader)) {
+    if (detail::ascii_iequals(name, kCorrelationIdHeader)) {
       raw.correlation_id.offer(value);
-    } else if (iequals(name, kCausationIdHeader)) {
+    } else if (detail::ascii_iequals(name, kCausationIdHeader)) {
       raw.causation_id.offer(value);
-    } else if (iequals(name, kTraceIdHeader)) {
+    } else if (detail::ascii_iequals(name, kTraceIdHeader)) {
       raw.trace_id.offer(value);
-    } else if (iequals(name, kSpanIdHeader)) {
+    } else if (detail::ascii_iequals(name, kSpanIdHeader)) {
       raw.span_id.offer(value);
-    } else if (iequals(name, kCorrelationCreatedAtHeader)) {
+    } else if (detail::ascii_iequals(name, kCorrelationCreatedAtHeader)) {
       raw.created_at.offer(value);
     } else if (istarts_with(name, kCorrelationTagHeaderPrefix)) {
       raw.offer_tag(std::string_view(name).substr(kCorrelationTagHeaderPrefix.size()), value);

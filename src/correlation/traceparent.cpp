@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "core/text.hpp"
+#include "base/text.hpp"
 #include "incursa/platform/error.hpp"
 
 namespace incursa::platform {

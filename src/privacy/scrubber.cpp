@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/text.hpp"
+#include "base/text.hpp"
 
 namespace incursa::platform {
 

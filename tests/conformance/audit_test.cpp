@@ -21,7 +21,8 @@ AuditEvent make_event(std::string name, std::vector<EventAnchor> anchors) {
 }
 
 TEST_P(StoreConformance, AuditEventsRoundTripWithEveryField) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   AuditEvent e =
       make_event("invoice.paid", {{"Invoice", "in_1", "Subject"}, {"Customer", "cus_9", "Owner"}});
   e.data_json = R"({"amount":1200,"currency":"EUR"})";
@@ -40,7 +41,8 @@ TEST_P(StoreConformance, AuditEventsRoundTripWithEveryField) {
 }
 
 TEST_P(StoreConformance, AuditWriteTrimsAnchorsAndKeepsCallerIdAndTime) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   AuditEvent e = make_event("  webhook.received ", {{" Operation ", " op-1 ", " Subject "}});
   e.id = AuditEventId::parse("evt-fixed");
   e.occurred_at = clock->now() - 1h;
@@ -53,7 +55,8 @@ TEST_P(StoreConformance, AuditWriteTrimsAnchorsAndKeepsCallerIdAndTime) {
 }
 
 TEST_P(StoreConformance, AuditDuplicateIdIsConflictAndKeepsTheFirst) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   AuditEvent e = make_event("a.b", {{"T", "1", "R"}});
   e.id = AuditEventId::parse("dup");
   log.write(e);
@@ -65,7 +68,8 @@ TEST_P(StoreConformance, AuditDuplicateIdIsConflictAndKeepsTheFirst) {
 }
 
 TEST_P(StoreConformance, InvalidAuditEventReportsEveryErrorInOrderAndWritesNothing) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   AuditEvent e;
   e.name = " ";
   e.display_message = "";
@@ -93,7 +97,8 @@ TEST_P(StoreConformance, InvalidAuditEventReportsEveryErrorInOrderAndWritesNothi
 
 // What PostgreSQL cannot store is refused on every store alike, field by field.
 TEST_P(StoreConformance, AuditTextWithNulAndBlankDataAreRejectedOnEveryStore) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   const std::string nul("a\0b", 3);
   const auto rejected = [&](const char* label, AuditEvent e, const std::string& expected) {
     SCOPED_TRACE(label);
@@ -141,7 +146,8 @@ TEST_P(StoreConformance, AuditTextWithNulAndBlankDataAreRejectedOnEveryStore) {
 }
 
 TEST_P(StoreConformance, AuditQueryFiltersNewestFirst) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   const Timestamp t0 = clock->now();
   log.write(make_event("invoice.created", {{"Invoice", "in_1", "Subject"}}));
   clock->advance(1min);
@@ -191,7 +197,8 @@ std::vector<std::string> ids_of(const std::vector<OperationSnapshot>& ops) {
 }
 
 TEST_P(StoreConformance, TimelineMergesEventsChildrenAndAnchoredAuditInTimeOrder) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   CorrelationContext c;
   c.correlation_id = CorrelationId::parse("corr-tl");
   c.created_at = clock->now();
@@ -227,7 +234,8 @@ TEST_P(StoreConformance, TimelineMergesEventsChildrenAndAnchoredAuditInTimeOrder
 // The demo's nightly import: a batch's timeline is the batch's own history; its
 // parent and siblings (one correlation id) are offered apart, never interleaved.
 TEST_P(StoreConformance, ATimelineStaysOnItsOperationAndListsRelatedOperationsApart) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   CorrelationContext c;
   c.correlation_id = CorrelationId::parse("corr-nightly");
   c.created_at = clock->now();
@@ -262,7 +270,8 @@ TEST_P(StoreConformance, ATimelineStaysOnItsOperationAndListsRelatedOperationsAp
 }
 
 TEST_P(StoreConformance, ABoundedTimelineSaysWhatItLeftOutAndWhereEachPartResumes) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   CorrelationContext c;
   c.correlation_id = CorrelationId::parse("corr-big");
   c.created_at = clock->now();

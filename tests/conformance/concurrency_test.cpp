@@ -59,6 +59,7 @@ TEST_P(StoreConcurrency, EightThreadsTimesAThousandUpdatesLoseNone) {
 // (before the purge) or its tombstone (after): never a fresh operation that
 // inherits the kept events.
 TEST_P(StoreConcurrency, AStartRacingThePurgeOfItsIdNeverStartsAfresh) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
   constexpr int kRounds = 50;
   std::vector<OperationId> ids;
   for (int i = 0; i < kRounds; ++i) {
@@ -74,7 +75,7 @@ TEST_P(StoreConcurrency, AStartRacingThePurgeOfItsIdNeverStartsAfresh) {
     std::atomic<bool> refused{false};
     run_together(2, [&](int t) {
       if (t == 0) {
-        EXPECT_EQ(store->delete_operations({id}, request).size(), 1U);
+        EXPECT_EQ(retention->delete_operations({id}, request).size(), 1U);
         return;
       }
       try {
@@ -86,7 +87,7 @@ TEST_P(StoreConcurrency, AStartRacingThePurgeOfItsIdNeverStartsAfresh) {
     SCOPED_TRACE(id.value() + (refused ? " (refused)" : " (found before the purge)"));
     EXPECT_FALSE(tracker->get_snapshot(id).has_value());
     EXPECT_EQ(tracker->events(id).size(), 2U);
-    EXPECT_TRUE(store->find_purged(id).has_value());
+    EXPECT_TRUE(retention->find_purged(id).has_value());
   }
 }
 

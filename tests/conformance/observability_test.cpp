@@ -13,6 +13,7 @@ using S = OperationStatus;
 using namespace std::chrono_literals;
 
 TEST_P(StoreConformance, EmitterOutcomeForEveryStatus) {
+  INCURSA_REQUIRE_CAPABILITY(audit);
   EXPECT_EQ(PlatformEventEmitter::outcome_for(S::Succeeded), EventOutcome::Success);
   EXPECT_EQ(PlatformEventEmitter::outcome_for(S::Failed), EventOutcome::Failure);
   EXPECT_EQ(PlatformEventEmitter::outcome_for(S::Canceled), EventOutcome::Warning);
@@ -20,7 +21,7 @@ TEST_P(StoreConformance, EmitterOutcomeForEveryStatus) {
   EXPECT_EQ(PlatformEventEmitter::outcome_for(S::Pending), EventOutcome::Info);
   EXPECT_EQ(PlatformEventEmitter::outcome_for(S::Running), EventOutcome::Info);
 
-  AuditLog log(store, {.clock = clock});
+  AuditLog log(audit_store(store), {.clock = clock});
   PlatformEventEmitter emitter(log);
   struct Case {
     S status;
@@ -48,7 +49,8 @@ TEST_P(StoreConformance, EmitterOutcomeForEveryStatus) {
 }
 
 TEST_P(StoreConformance, EmitterStartDataAndAmbientCorrelation) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   PlatformEventEmitter emitter(log);
   CorrelationContext ambient;
   ambient.correlation_id = CorrelationId::parse("ambient-1");
@@ -70,7 +72,8 @@ TEST_P(StoreConformance, EmitterStartDataAndAmbientCorrelation) {
 }
 
 TEST_P(StoreConformance, ObservedTrackerEmitsEachFactOnceAndCounts) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   PlatformEventEmitter emitter(log);
   OperationMetrics metrics;
   ObservedTracker observed(*tracker, *tracker, &emitter, &metrics);

@@ -61,17 +61,19 @@ std::vector<OperationEvent> full_events(const OperationSnapshot& s) {
 }
 
 TEST_P(StoreConformance, RestoreWritesEveryFieldAndEventExactly) {
+  INCURSA_REQUIRE_CAPABILITY(transfer);
   const OperationSnapshot s = full_snapshot(clock->now(), "restored-1", S::Failed);
   const std::vector<OperationEvent> events = full_events(s);
-  ASSERT_TRUE(store->restore(s, events));
+  ASSERT_TRUE(transfer->restore(s, events));
   EXPECT_EQ(store->get(s.id), s);
   EXPECT_EQ(store->events(s.id, 0, 100), events);
   EXPECT_EQ(store->events(s.id, 3, 100), (std::vector<OperationEvent>{events[1], events[2]}));
 }
 
 TEST_P(StoreConformance, RestoredOperationIsFoundByEveryFilter) {
+  INCURSA_REQUIRE_CAPABILITY(transfer);
   const OperationSnapshot s = full_snapshot(clock->now(), "restored-2", S::Succeeded);
-  ASSERT_TRUE(store->restore(s, full_events(s)));
+  ASSERT_TRUE(transfer->restore(s, full_events(s)));
   OperationFilter by_tag;
   by_tag.tags = {{"region", "eu-1"}};
   OperationFilter by_correlation;
@@ -89,8 +91,9 @@ TEST_P(StoreConformance, RestoredOperationIsFoundByEveryFilter) {
 }
 
 TEST_P(StoreConformance, RestoredOperationContinuesAfterItsLastSequenceAndVersion) {
+  INCURSA_REQUIRE_CAPABILITY(transfer);
   const OperationSnapshot s = full_snapshot(clock->now(), "restored-3", S::Running);
-  ASSERT_TRUE(store->restore(s, full_events(s)));
+  ASSERT_TRUE(transfer->restore(s, full_events(s)));
   const OperationEvent late = tracker->add_event(s.id, "late.evidence");
   EXPECT_EQ(late.sequence, 10);
   const OperationSnapshot done = tracker->complete(s.id, S::Succeeded);
@@ -102,26 +105,29 @@ TEST_P(StoreConformance, RestoredOperationContinuesAfterItsLastSequenceAndVersio
 }
 
 TEST_P(StoreConformance, RestoreWithoutEventsKeepsTheOperation) {
+  INCURSA_REQUIRE_CAPABILITY(transfer);
   // Event retention may have removed every event of a finished operation.
   const OperationSnapshot s = full_snapshot(clock->now(), "restored-4", S::Canceled);
-  ASSERT_TRUE(store->restore(s, {}));
+  ASSERT_TRUE(transfer->restore(s, {}));
   EXPECT_EQ(store->get(s.id), s);
   EXPECT_TRUE(store->events(s.id, 0, 100).empty());
   EXPECT_EQ(tracker->add_event(s.id, "late.evidence").sequence, 1);
 }
 
 TEST_P(StoreConformance, RestoreOfAnExistingIdReturnsFalseAndWritesNothing) {
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  INCURSA_REQUIRE_CAPABILITY(transfer);
   const OperationId id = start_in(S::Running);
   const Recorded before = record(id);
   OperationSnapshot other = full_snapshot(clock->now(), id.value(), S::Succeeded);
   other.name = "Other.Name";
-  EXPECT_FALSE(store->restore(other, full_events(other)));
+  EXPECT_FALSE(transfer->restore(other, full_events(other)));
   EXPECT_EQ(record(id), before);
 
   const OperationSnapshot s = full_snapshot(clock->now(), "restored-5", S::Failed);
-  ASSERT_TRUE(store->restore(s, full_events(s)));
+  ASSERT_TRUE(transfer->restore(s, full_events(s)));
   const Recorded restored = record(s.id);
-  EXPECT_FALSE(store->restore(s, full_events(s)));
+  EXPECT_FALSE(transfer->restore(s, full_events(s)));
   EXPECT_EQ(record(s.id), restored);
 }
 
@@ -137,11 +143,11 @@ AuditEvent audit_event(std::string id, Timestamp at, std::string name) {
 }
 
 // Pages through `query` with the keyset cursor, `page` events at a time.
-std::vector<AuditEvent> page_through(OperationStore& store, AuditQuery query, std::size_t page) {
+std::vector<AuditEvent> page_through(AuditStore& audit, AuditQuery query, std::size_t page) {
   std::vector<AuditEvent> all;
   query.limit = page;
   for (int guard = 0; guard < 1000; ++guard) {
-    const std::vector<AuditEvent> got = store.query_audit_events(query);
+    const std::vector<AuditEvent> got = audit.query_audit_events(query);
     all.insert(all.end(), got.begin(), got.end());
     if (got.size() < page) return all;
     query.before = AuditCursor{got.back().occurred_at, got.back().id};
@@ -151,7 +157,8 @@ std::vector<AuditEvent> page_through(OperationStore& store, AuditQuery query, st
 }
 
 TEST_P(StoreConformance, AuditCursorPagesThroughTiedTimesExactlyOnce) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   const Timestamp t0 = clock->now();
   // 23 events over 5 distinct times: most times are shared by several events,
   // so pages end in the middle of a tie.
@@ -159,26 +166,27 @@ TEST_P(StoreConformance, AuditCursorPagesThroughTiedTimesExactlyOnce) {
     const char* name = i % 3 == 0 ? "invoice.paid" : "webhook.received";
     log.write(audit_event("evt-" + std::to_string(100 + i), t0 + (i % 5) * 1s, name));
   }
-  const std::vector<AuditEvent> expected = store->query_audit_events({.limit = 1000});
+  const std::vector<AuditEvent> expected = audit->query_audit_events({.limit = 1000});
   ASSERT_EQ(expected.size(), 23u);
   for (std::size_t page : {1u, 2u, 4u, 5u, 7u, 23u, 50u}) {
-    EXPECT_EQ(page_through(*store, {}, page), expected) << "page size " << page;
+    EXPECT_EQ(page_through(*audit, {}, page), expected) << "page size " << page;
   }
 
   // The cursor combines with the other filters.
   AuditQuery webhooks;
   webhooks.name = "webhook.*";
   const std::vector<AuditEvent> expected_webhooks =
-      store->query_audit_events({.name = "webhook.*", .limit = 1000});
+      audit->query_audit_events({.name = "webhook.*", .limit = 1000});
   ASSERT_EQ(expected_webhooks.size(), 15u);
-  EXPECT_EQ(page_through(*store, webhooks, 4), expected_webhooks);
+  EXPECT_EQ(page_through(*audit, webhooks, 4), expected_webhooks);
   std::set<std::string> ids;
-  for (const AuditEvent& e : page_through(*store, webhooks, 3)) ids.insert(e.id.value());
+  for (const AuditEvent& e : page_through(*audit, webhooks, 3)) ids.insert(e.id.value());
   EXPECT_EQ(ids.size(), 15u);
 }
 
 TEST_P(StoreConformance, AuditCursorIsStrictlyBeforeItsOwnEvent) {
-  AuditLog log(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
   const Timestamp t = clock->now();
   log.write(audit_event("a", t, "x.y"));
   log.write(audit_event("b", t, "x.y"));
@@ -186,7 +194,7 @@ TEST_P(StoreConformance, AuditCursorIsStrictlyBeforeItsOwnEvent) {
   log.write(audit_event("d", t - 1us, "x.y"));
   const auto ids = [&](AuditCursor cursor) {
     std::vector<std::string> out;
-    for (const auto& e : store->query_audit_events({.limit = 100, .before = cursor})) {
+    for (const auto& e : audit->query_audit_events({.limit = 100, .before = cursor})) {
       out.push_back(e.id.value());
     }
     return out;

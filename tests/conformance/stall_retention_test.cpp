@@ -105,7 +105,8 @@ TEST_P(StoreConformance, PendingLimitAndNoProgressThreshold) {
 }
 
 TEST_P(StoreConformance, MonitorFailsAfterNStallsAndEmitsAudit) {
-  AuditLog audit(store, {.clock = clock});
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog audit(audit_store(store), {.clock = clock});
   PlatformEventEmitter emitter(audit);
   ObservedTracker observed(*tracker, *tracker, &emitter, nullptr);  // events come from here
   StallMonitorOptions o = policy_options();
@@ -156,6 +157,7 @@ TEST_P(StoreConformance, FindStalledHonoursNamePrefixFilters) {
 }
 
 TEST_P(StoreConformance, PurgeRemovesOnlyOldTerminalOperationsAndArchivesEach) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
   const OperationId old_ok = start_in(S::Succeeded);
   const OperationId old_failed = start_in(S::Failed);
   const OperationId old_open = start_in(S::Running);
@@ -191,6 +193,7 @@ TEST_P(StoreConformance, PurgeRemovesOnlyOldTerminalOperationsAndArchivesEach) {
 }
 
 TEST_P(StoreConformance, PurgeKeepsPerStatusPeriodsAndEventsByTheirOwnAge) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
   const OperationId ok = start_in(S::Succeeded);
   const OperationId failed = start_in(S::Failed);
   const OperationId open = start_in(S::Running);
@@ -216,6 +219,7 @@ TEST_P(StoreConformance, PurgeKeepsPerStatusPeriodsAndEventsByTheirOwnAge) {
 }
 
 TEST_P(StoreConformance, PurgeWorksInBoundedBatches) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
   for (int i = 0; i < 5; ++i) start_in(S::Canceled);
   clock->advance(2h);
   RetentionPolicy policy = RetentionPolicy::keep_terminal_for(1h);
@@ -236,19 +240,21 @@ TEST_P(StoreConformance, PurgeWorksInBoundedBatches) {
 // A caller-chosen id (a webhook's delivery id) must not silently start afresh
 // while the first operation's events are still kept as evidence.
 TEST_P(StoreConformance, APurgedIdIsRefusedWhileItsEventsAreKept) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
+  INCURSA_REQUIRE_CAPABILITY(transfer);
   const OperationId id = OperationId::parse("evt_redelivered");
   tracker->start("Webhook.Process", {.id = id});
   tracker->update_progress(id, {.percent = 50.0});
   const Timestamp completed = clock->now();
   tracker->complete(id, S::Succeeded);
   const auto events_before = tracker->events(id);
-  EXPECT_FALSE(store->find_purged(id).has_value());  // not purged yet
+  EXPECT_FALSE(retention->find_purged(id).has_value());  // not purged yet
 
   clock->advance(2h);
   EXPECT_EQ(purge(*store, RetentionPolicy::keep_terminal_for(1h), *clock).operations_purged, 1u);
   ASSERT_FALSE(tracker->get_snapshot(id).has_value());
   const PurgedOperation expected{id, "Webhook.Process", S::Succeeded, completed, clock->now()};
-  EXPECT_EQ(store->find_purged(id), expected);
+  EXPECT_EQ(retention->find_purged(id), expected);
 
   for (const char* name : {"Webhook.Process", "Other.Name"}) {
     SCOPED_TRACE(name);
@@ -267,11 +273,12 @@ TEST_P(StoreConformance, APurgedIdIsRefusedWhileItsEventsAreKept) {
   // An import cannot slip an operation under the id either.
   OperationSnapshot imported = *tracker->get_snapshot(start_in(S::Succeeded));
   imported.id = id;
-  EXPECT_FALSE(store->restore(imported, {}));
+  EXPECT_FALSE(transfer->restore(imported, {}));
   EXPECT_FALSE(tracker->get_snapshot(id).has_value());
 }
 
 TEST_P(StoreConformance, APurgedIdIsFreeAgainOnceItsLastEventIsGoneAndStartsItsOwnHistory) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
   const OperationId id = OperationId::parse("evt_late");
   tracker->start("Webhook.Process", {.id = id});
   tracker->complete(id, S::Failed, "card declined");  // events 1, 2 at t0
@@ -285,14 +292,14 @@ TEST_P(StoreConformance, APurgedIdIsFreeAgainOnceItsLastEventIsGoneAndStartsItsO
   EXPECT_EQ(r.operations_purged, 1u);
   EXPECT_EQ(r.events_purged, 2u);
   ASSERT_EQ(tracker->events(id).size(), 1u);
-  ASSERT_TRUE(store->find_purged(id).has_value());
-  EXPECT_EQ(store->find_purged(id)->status, S::Failed);
+  ASSERT_TRUE(retention->find_purged(id).has_value());
+  EXPECT_EQ(retention->find_purged(id)->status, S::Failed);
   EXPECT_THROW(tracker->start("Webhook.Process", {.id = id}), OperationPurgedError);
 
   clock->advance(2h);  // now event 3 is old enough too
   r = purge(*store, policy, *clock);
   EXPECT_EQ(r.events_purged, 1u);
-  EXPECT_FALSE(store->find_purged(id).has_value());
+  EXPECT_FALSE(retention->find_purged(id).has_value());
   const OperationSnapshot again = tracker->start("Webhook.Retry", {.id = id});
   EXPECT_EQ(again.name, "Webhook.Retry");
   EXPECT_EQ(again.status, S::Pending);
@@ -307,6 +314,7 @@ TEST_P(StoreConformance, APurgedIdIsFreeAgainOnceItsLastEventIsGoneAndStartsItsO
 }
 
 TEST_P(StoreConformance, AnOperationWhoseEventsWentFirstLeavesNoTombstone) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
   const OperationId id = OperationId::parse("evt_quiet");
   tracker->start("Webhook.Process", {.id = id});
   tracker->complete(id, S::Canceled);
@@ -316,12 +324,13 @@ TEST_P(StoreConformance, AnOperationWhoseEventsWentFirstLeavesNoTombstone) {
   EXPECT_EQ(purge(*store, events_only, *clock).events_purged, 2u);  // a finished one's events
   ASSERT_TRUE(tracker->get_snapshot(id).has_value());
   EXPECT_EQ(purge(*store, RetentionPolicy::keep_terminal_for(1h), *clock).operations_purged, 1u);
-  EXPECT_FALSE(store->find_purged(id).has_value());  // nothing left to guard
+  EXPECT_FALSE(retention->find_purged(id).has_value());  // nothing left to guard
   EXPECT_EQ(tracker->start("Webhook.Process", {.id = id}).version, 1);
   EXPECT_EQ(tracker->events(id).size(), 1u);
 }
 
 TEST_P(StoreConformance, AFailingArchiveSinkIsAStoreErrorAndItsBatchIsNotPurged) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
   class BrokenArchive final : public ArchiveSink {
    public:
     explicit BrokenArchive(bool on_flush) : on_flush_(on_flush) {}
@@ -351,6 +360,7 @@ TEST_P(StoreConformance, AFailingArchiveSinkIsAStoreErrorAndItsBatchIsNotPurged)
 }
 
 TEST_P(StoreConformance, BadRetentionPoliciesAreRejected) {
+  INCURSA_REQUIRE_CAPABILITY(retention);
   RetentionPolicy p;
   p.keep_succeeded = -1h;
   EXPECT_THROW(purge(*store, p, *clock), ValidationError);

@@ -7,6 +7,9 @@ void StoreConformance::SetUp() {
   ASSERT_NE(store, nullptr);
   clock = std::make_shared<ManualClock>();
   tracker = std::make_unique<Tracker>(store, TrackerOptions{clock});
+  audit = store->audit();
+  retention = store->retention();
+  transfer = store->transfer();
 }
 
 OperationId StoreConformance::start(std::string_view name) { return tracker->start(name).id; }

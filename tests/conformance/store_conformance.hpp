@@ -52,6 +52,11 @@ class StoreConformance : public ::testing::TestWithParam<StoreUnderTest> {
   std::shared_ptr<OperationStore> store;
   std::shared_ptr<ManualClock> clock;
   std::unique_ptr<Tracker> tracker;
+  // The store's optional capabilities (null when it lacks one): a test that needs
+  // one starts with INCURSA_REQUIRE_CAPABILITY and is skipped without it.
+  AuditStore* audit = nullptr;
+  RetentionStore* retention = nullptr;
+  TransferStore* transfer = nullptr;
 
   // Helpers shared by the suite's files.
   OperationId start(std::string_view name = "Test.Op");
@@ -60,6 +65,13 @@ class StoreConformance : public ::testing::TestWithParam<StoreUnderTest> {
 
   Recorded record(const OperationId& id);
 };
+
+#define INCURSA_REQUIRE_CAPABILITY(capability)                                     \
+  do {                                                                             \
+    if ((capability) == nullptr) {                                                 \
+      GTEST_SKIP() << store->kind() << " store has no " #capability " capability"; \
+    }                                                                              \
+  } while (false)
 
 // Same fixture, separate program: these run under ThreadSanitizer in CI.
 class StoreConcurrency : public StoreConformance {};

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "pg_test_support.hpp"
 
 namespace incursa::platform::testing {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "incursa/platform/operations/operation_store.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "incursa/platform/stores/memory_store.hpp"
 
 namespace incursa::platform {
@@ -186,7 +187,7 @@ TEST(MemoryStoreIndexes, FollowStatusChangesProgressPurgesAndReusedIds) {
   EXPECT_EQ(ids_of(store->find_stale(with_terminal)), (std::vector{b.value(), c.value()}));
 
   // Purged: listed no more, counted no more.
-  ASSERT_EQ(store->delete_operations({b}, purge_everything()).size(), 1U);
+  ASSERT_EQ(store->retention()->delete_operations({b}, purge_everything()).size(), 1U);
   EXPECT_EQ(ids_of(store->list(all)), (std::vector{c.value(), a.value()}));
   EXPECT_EQ(store->count_by_status({}), ref.count_by_status({}));
   EXPECT_EQ(store->count_by_status({}).count(OperationStatus::Succeeded), 0U);
@@ -194,7 +195,7 @@ TEST(MemoryStoreIndexes, FollowStatusChangesProgressPurgesAndReusedIds) {
   // The id reused by a new operation, started later than the others, once the
   // purged one's events are gone too (until then its tombstone refuses the id).
   EXPECT_TRUE(store->insert(ops[1], created_event(kBase, "k1")).purged.has_value());
-  EXPECT_GT(store->delete_events_before(kBase + seconds(1000000), 1000), 0U);
+  EXPECT_GT(store->retention()->delete_events_before(kBase + seconds(1000000), 1000), 0U);
   OperationSnapshot again = ops[1];
   again.started_at = again.updated_at = again.last_progress_at = kBase + seconds(50);
   ASSERT_TRUE(store->insert(again, created_event(again.started_at, "k2")).created);
@@ -205,7 +206,7 @@ TEST(MemoryStoreIndexes, FollowStatusChangesProgressPurgesAndReusedIds) {
   OperationSnapshot restored = new_operation("Job", kBase + seconds(5));
   restored.status = OperationStatus::Stalled;
   restored.version = 3;
-  ASSERT_TRUE(store->restore(restored, {}));
+  ASSERT_TRUE(store->transfer()->restore(restored, {}));
   ref.add(restored.id);
   EXPECT_EQ(ids_of(store->list(all)), ids_of(ref.list(all)));
   by_progress.statuses = StatusSet::non_terminal();
@@ -248,7 +249,7 @@ TEST(MemoryStoreIndexes, AgreeWithAFullScanUnderRandomWritesAndQueries) {
       s.status = static_cast<OperationStatus>(pick(kOperationStatusCount));
       s.updated_at = s.started_at + seconds(pick(5));
       if (s.terminal()) s.completed_at = s.updated_at;
-      ASSERT_TRUE(store->restore(s, {}));
+      ASSERT_TRUE(store->transfer()->restore(s, {}));
       ref.add(s.id);
     } else if (what < 60) {
       const OperationId& id =
@@ -278,7 +279,7 @@ TEST(MemoryStoreIndexes, AgreeWithAFullScanUnderRandomWritesAndQueries) {
     } else if (what < 64) {
       const OperationId& id =
           ref.ids()[static_cast<std::size_t>(pick(static_cast<int>(ref.ids().size())))];
-      store->delete_operations({id}, purge_everything());
+      store->retention()->delete_operations({id}, purge_everything());
     } else if (what < 66) {
       // Reuse a purged id (insert refuses a live one).
       const OperationId& id =
@@ -353,7 +354,7 @@ TEST(MemoryStoreIndexes, StayCorrectWhileWritersRaceQueries) {
           r.changes.status = OperationStatus::Succeeded;
           r.changes.mark_completed = true;
           store->transition(r);
-          if (rng() % 2 == 0) store->delete_operations({s.id}, purge_everything());
+          if (rng() % 2 == 0) store->retention()->delete_operations({s.id}, purge_everything());
         }
       }
       writers_left.fetch_sub(1);

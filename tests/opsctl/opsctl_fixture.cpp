@@ -60,7 +60,7 @@ void write_fixture_store(const std::string& path) {
   const Timestamp t0 = clock->now();
   auto store = open_store(sqlite_uri(path));
   Tracker tracker(store, {.clock = clock});
-  AuditLog audit(store, {.clock = clock});
+  AuditLog audit(audit_store(store), {.clock = clock});
   const auto at = [&](std::chrono::system_clock::duration offset) { clock->set(t0 + offset); };
 
   CorrelationContext nightly;

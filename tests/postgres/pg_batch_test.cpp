@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "pg_test_support.hpp"
 
 namespace incursa::platform::testing {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "incursa/platform/operations/tracker.hpp"
 #include "pg_connection.hpp"
 #include "pg_rows.hpp"
@@ -173,12 +174,12 @@ TEST_F(PgStore, AnOlderSchemaIsUpgradedInPlaceKeepingItsData) {
   EXPECT_EQ(found[0].id.value(), "old-1");
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM \"" + schema + "\".operation_tags"), 1);
   // Version 5 gave each purged operation a tombstone, from what its events tell.
-  const auto canceled = store->find_purged(OperationId::parse("gone-1"));
+  const auto canceled = store->retention()->find_purged(OperationId::parse("gone-1"));
   ASSERT_TRUE(canceled.has_value());
   EXPECT_EQ(canceled->name, "");
   EXPECT_EQ(canceled->status, OperationStatus::Canceled);
   EXPECT_EQ(canceled->completed_at, parse_iso8601("2026-01-01T00:00:01Z", "t"));
-  const auto unknown = store->find_purged(OperationId::parse("gone-2"));
+  const auto unknown = store->retention()->find_purged(OperationId::parse("gone-2"));
   ASSERT_TRUE(unknown.has_value());
   EXPECT_FALSE(unknown->status.has_value());
   EXPECT_THROW(Tracker(store).start("Any.Name", {.id = OperationId::parse("gone-2")}),
@@ -200,8 +201,9 @@ TEST_F(PgStore, TagsAreCopiedOnceAndGoWithTheirOperation) {
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM " + tags_table), 1);
   // A purge takes the copy with the operation.
   const PurgeRequest purge{.succeeded_before = tagged.started_at + std::chrono::hours(24)};
-  ASSERT_EQ(store->find_purgeable(purge).size(), 1U);
-  EXPECT_EQ(store->delete_operations({tagged.id}, purge), (std::vector<OperationId>{tagged.id}));
+  ASSERT_EQ(store->retention()->find_purgeable(purge).size(), 1U);
+  EXPECT_EQ(store->retention()->delete_operations({tagged.id}, purge),
+            (std::vector<OperationId>{tagged.id}));
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM " + tags_table), 0);
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "incursa/platform/operations/tracker.hpp"
 #include "incursa/platform/stores/store_factory.hpp"
 #include "sqlite_test_support.hpp"
@@ -158,23 +159,24 @@ TEST(SqliteSchema, AnOlderFileIsMigratedInPlaceKeepingItsData) {
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_tags"), 3);
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_events"), 10);
   // Version 4 gives each purged operation a tombstone, from what its events tell.
-  const auto failed = store->find_purged(OperationId::parse("gone-1"));
+  const auto failed = store->retention()->find_purged(OperationId::parse("gone-1"));
   ASSERT_TRUE(failed.has_value());
   EXPECT_EQ(failed->name, "");
   EXPECT_EQ(failed->status, OperationStatus::Failed);
   EXPECT_EQ(failed->completed_at, Timestamp{} + std::chrono::microseconds(200));
-  const auto unknown = store->find_purged(OperationId::parse("gone-2"));
+  const auto unknown = store->retention()->find_purged(OperationId::parse("gone-2"));
   ASSERT_TRUE(unknown.has_value());
   EXPECT_FALSE(unknown->status.has_value());
   EXPECT_FALSE(unknown->completed_at.has_value());
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM purged_operations"), 2);
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_events'"), 1);
-  EXPECT_TRUE(store->append_audit_event(AuditEvent{.id = AuditEventId::parse("a1"),
-                                                   .occurred_at = Timestamp{},
-                                                   .name = "test.migrated",
-                                                   .display_message = "migrated",
-                                                   .outcome = EventOutcome::Info,
-                                                   .anchors = {{"Operation", "x", "Subject"}}}));
+  EXPECT_TRUE(
+      store->audit()->append_audit_event(AuditEvent{.id = AuditEventId::parse("a1"),
+                                                    .occurred_at = Timestamp{},
+                                                    .name = "test.migrated",
+                                                    .display_message = "migrated",
+                                                    .outcome = EventOutcome::Info,
+                                                    .anchors = {{"Operation", "x", "Subject"}}}));
 }
 
 TEST(SqliteSchema, FutureSchemaVersionIsRefusedAndTheFileIsUntouched) {

@@ -1,5 +1,6 @@
 // The error hierarchy (SPEC §9).
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/operation_errors.hpp"
 
 #include <gtest/gtest.h>
 

@@ -13,6 +13,7 @@
 
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/operation_store.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 
 namespace incursa::platform {
 namespace {

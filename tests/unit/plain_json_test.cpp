@@ -1,4 +1,4 @@
-// The fast JSON scan behind data_json validation (src/core/text.hpp,
+// The fast JSON scan behind data_json validation (src/base/text.hpp,
 // is_plain_valid_json): it may only ever vouch for text that the full parser
 // accepts and that nests at most kMaxJsonDepth levels. "Not sure" is always safe.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/text.hpp"
+#include "base/text.hpp"
 
 namespace incursa::platform::detail {
 namespace {

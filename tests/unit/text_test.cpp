@@ -1,6 +1,6 @@
 // Internal text helpers: UTF-8 validation, control characters, trimming and
-// message sanitising (src/core/text.hpp).
-#include "core/text.hpp"
+// message sanitising (src/base/text.hpp).
+#include "base/text.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

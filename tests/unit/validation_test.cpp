@@ -1,5 +1,7 @@
 // Input limits (SPEC §7), checked through the internal validation module.
-#include "core/validation.hpp"
+#include "base/validation.hpp"
+#include "correlation/correlation_validation.hpp"
+#include "operations/operation_rules.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +11,7 @@
 #include <string>
 
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
 
 namespace incursa::platform {
 namespace {

@@ -28,7 +28,8 @@ template <class F>
 platform::OperationSnapshot observed(Context& ctx, F&& act) {
   auto store = ctx.open(tools::OpenMode::MustExist);
   platform::Tracker tracker = ctx.tracker(store);
-  platform::AuditLog audit(store, platform::AuditLogOptions{.clock = ctx.clock()});
+  platform::AuditLog audit(platform::audit_store(store),
+                           platform::AuditLogOptions{.clock = ctx.clock()});
   platform::PlatformEventEmitter emitter(audit);
   platform::ObservedTracker tracked(tracker, tracker, &emitter, nullptr);
   return act(tracked);

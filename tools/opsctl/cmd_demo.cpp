@@ -69,8 +69,9 @@ std::string status_of(platform::Tracker& tracker, const OperationId& id) {
 }
 
 void print_summary(Context& ctx, platform::Tracker& tracker, const tools::DemoResult& r) {
-  const std::string store =
-      ctx.store_uri() == tools::kDefaultStoreUri ? std::string() : " --store " + ctx.shown_store_uri();
+  const std::string store = ctx.store_uri() == tools::kDefaultStoreUri
+                                ? std::string()
+                                : " --store " + ctx.shown_store_uri();
   const tools::Style& st = ctx.style();
   std::string out =
       "\n" + st.paint(r.interrupted ? "Demo interrupted" : "Demo finished", tools::Color::Bold) +
@@ -136,7 +137,7 @@ int run_demo(Context& ctx, const DemoCommandOptions& o) {
   auto store = ctx.open(tools::OpenMode::CreateIfMissing);
   // Real time whatever --now says: the demo is about watching work happen.
   platform::Tracker tracker(store);
-  platform::AuditLog audit(store);
+  platform::AuditLog audit(platform::audit_store(store));
   const platform::Timestamp started =
       platform::truncate_to_micros(std::chrono::system_clock::now());
 

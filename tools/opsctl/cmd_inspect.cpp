@@ -3,7 +3,7 @@
 
 #include "context.hpp"
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
 #include "incursa/platform/operations/operation_json.hpp"
 #include "render.hpp"
 
@@ -21,7 +21,7 @@ struct IdOptions {
 // "Not found", saying so when retention purged the operation and kept its events.
 [[noreturn]] void not_found(platform::Tracker& tracker, const platform::OperationId& id) {
   std::string message = "operation " + id.value() + " not found";
-  if (const auto purged = tracker.store()->find_purged(id)) {
+  if (const auto purged = platform::find_purged(*tracker.store(), id)) {
     message +=
         ": " + purged_text(*purged) + "; its events are kept (opsctl events " + id.value() + ")";
   }
@@ -66,7 +66,7 @@ int run_events(Context& ctx, const EventsOptions& o) {
   // A purged operation's events are kept as evidence: they can still be read.
   const std::optional<platform::OperationSnapshot> s = tracker.get_snapshot(id);
   const std::optional<platform::PurgedOperation> purged =
-      s ? std::nullopt : tracker.store()->find_purged(id);
+      s ? std::nullopt : platform::find_purged(*tracker.store(), id);
   if (!s && !purged) not_found(tracker, id);
   std::vector<platform::OperationEvent> events;
   std::int64_t after = o.after;

@@ -153,7 +153,8 @@ int run_stalled(Context& ctx, const StalledOptions& o) {
   auto store = ctx.open(tools::OpenMode::MustExist);
   platform::Tracker tracker = ctx.tracker(store);
   if (!o.mark) return list_stalled(ctx, tracker, p, o);
-  platform::AuditLog audit(store, platform::AuditLogOptions{.clock = ctx.clock()});
+  platform::AuditLog audit(platform::audit_store(store),
+                           platform::AuditLogOptions{.clock = ctx.clock()});
   return mark_found(ctx, tracker, audit, p, o);
 }
 
@@ -166,7 +167,8 @@ int run_mark_stalled(Context& ctx, const MarkOptions& o) {
   const platform::OperationId id = parse_id(o.id);
   auto store = ctx.open(tools::OpenMode::MustExist);
   platform::Tracker tracker = ctx.tracker(store);
-  platform::AuditLog audit(store, platform::AuditLogOptions{.clock = ctx.clock()});
+  platform::AuditLog audit(platform::audit_store(store),
+                           platform::AuditLogOptions{.clock = ctx.clock()});
   platform::PlatformEventEmitter emitter(audit);
   platform::ObservedTracker observed(tracker, tracker, &emitter, nullptr);
   const bool marked = observed.mark_stalled(id);

@@ -10,6 +10,7 @@
 
 #include "context.hpp"
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/operation_errors.hpp"
 
 namespace {
 

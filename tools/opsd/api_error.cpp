@@ -1,6 +1,7 @@
 #include "api_error.hpp"
 
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/operation_errors.hpp"
 #include "incursa/platform/operations/operation_json.hpp"
 
 namespace incursa::platform::opsd {

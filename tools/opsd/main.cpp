@@ -109,7 +109,7 @@ int serve(const OpsdOptions& o) {
   const auto clock = SystemClock::instance();
 
   Tracker tracker(store);
-  AuditLog audit(store);
+  AuditLog audit(audit_store(store));
   PlatformEventEmitter emitter(audit);
   OperationMetrics metrics;
   ObservedTracker observed(tracker, tracker, &emitter, &metrics);

@@ -1,7 +1,7 @@
 // GET /v1/operations, /v1/counts and one operation's resources
 // (docs/opsd.md, "Reads").
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
 #include "json_mapping.hpp"
 #include "query_params.hpp"
 #include "routes.hpp"

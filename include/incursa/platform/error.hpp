@@ -2,14 +2,13 @@
 //
 // Every exception the library throws on purpose derives from `Error`, so a
 // caller can catch the whole family at once. All types are copyable and cheap;
-// they carry no references into the library.
+// they carry no references into the library. The operations module adds two of
+// its own, InvalidTransitionError and OperationPurgedError
+// (operations/operation_errors.hpp).
 #pragma once
 
 #include <stdexcept>
 #include <string>
-#include <string_view>
-
-#include "incursa/platform/operations/operation_status.hpp"
 
 namespace incursa::platform {
 
@@ -37,17 +36,6 @@ class ValidationError : public Error {
 class NotFoundError : public Error {
  public:
   explicit NotFoundError(const std::string& message) : Error(message) {}
-};
-
-// The call is not allowed from the operation's current status (SPEC §3 table).
-class InvalidTransitionError : public Error {
- public:
-  InvalidTransitionError(OperationStatus current, std::string_view action);
-
-  OperationStatus current_status() const noexcept { return current_; }
-
- private:
-  OperationStatus current_;
 };
 
 // The request clashes with existing state (for example a caller-chosen id that is

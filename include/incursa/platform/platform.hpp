@@ -1,4 +1,5 @@
-// Everything a service needs, in one include.
+// Everything a service needs, in one include. (Store authors add
+// operations/store_support.hpp.)
 #pragma once
 
 #include "incursa/platform/audit/audit_event.hpp"
@@ -11,16 +12,21 @@
 #include "incursa/platform/correlation/traceparent.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/id.hpp"
+#include "incursa/platform/limits.hpp"
 #include "incursa/platform/observability/observed_tracker.hpp"
 #include "incursa/platform/observability/operation_metrics.hpp"
 #include "incursa/platform/observability/platform_event_emitter.hpp"
 #include "incursa/platform/observability/platform_names.hpp"
+#include "incursa/platform/operations/coalescing_tracker.hpp"
 #include "incursa/platform/operations/forwarding_tracker.hpp"
+#include "incursa/platform/operations/operation_errors.hpp"
 #include "incursa/platform/operations/operation_json.hpp"
 #include "incursa/platform/operations/operation_query.hpp"
 #include "incursa/platform/operations/operation_scope.hpp"
 #include "incursa/platform/operations/operation_store.hpp"
 #include "incursa/platform/operations/operation_tracker.hpp"
+#include "incursa/platform/operations/retention.hpp"
+#include "incursa/platform/operations/stall_monitor.hpp"
 #include "incursa/platform/operations/timeline.hpp"
 #include "incursa/platform/operations/tracker.hpp"
 #include "incursa/platform/operations/transition_rules.hpp"

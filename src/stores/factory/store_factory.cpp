@@ -1,9 +1,9 @@
 #include "incursa/platform/stores/store_factory.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 
+#include "base/text.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/stores/memory_store.hpp"
 #ifdef INCURSA_HAVE_SQLITE
@@ -32,8 +32,7 @@ std::shared_ptr<OperationStore> open_store(std::string_view uri) {
 namespace {
 
 bool is_secret_name(std::string_view name) {
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = detail::ascii_lower(name);
   for (const char* secret : {"password", "passwd", "secret", "token"}) {
     if (lower.find(secret) != std::string::npos) return true;
   }

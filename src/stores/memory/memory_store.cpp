@@ -19,6 +19,7 @@
 // hot path takes no global lock, and an index reflects every write acknowledged
 // before the query began.
 #include "incursa/platform/stores/memory_store.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 
 #include <algorithm>
 #include <array>
@@ -230,7 +231,10 @@ thread_local LastRecord t_last;
 
 std::atomic<std::uint64_t> g_next_store_uid{1};
 
-class MemoryStore final : public OperationStore {
+class MemoryStore final : public OperationStore,
+                          public AuditStore,
+                          public RetentionStore,
+                          public TransferStore {
  public:
   MemoryStore() {
     std::random_device device;
@@ -239,6 +243,9 @@ class MemoryStore final : public OperationStore {
   }
 
   std::string_view kind() const noexcept override { return "memory"; }
+  AuditStore* audit() noexcept override { return this; }
+  RetentionStore* retention() noexcept override { return this; }
+  TransferStore* transfer() noexcept override { return this; }
 
   InsertResult insert(const OperationSnapshot& operation, const NewEvent& created) override {
     Record& record = find_or_add(operation.id);

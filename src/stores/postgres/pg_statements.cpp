@@ -1,6 +1,7 @@
 #include "pg_statements.hpp"
 
 #include "incursa/platform/operations/operation_json.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "pg_rows.hpp"
 
 namespace incursa::platform::postgres {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <memory>
 
+#include "base/uri_query.hpp"
 #include "incursa/platform/error.hpp"
 #include "pg_connection.hpp"
 
@@ -13,30 +14,6 @@ namespace incursa::platform::postgres {
 namespace {
 
 [[noreturn]] void invalid(const std::string& rule) { throw ValidationError("store_uri", rule); }
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = hex(s[i + 1]);
-      const int lo = hex(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
 
 std::size_t positive(std::string_view name, std::string_view value) {
   std::size_t n = 0;
@@ -59,7 +36,7 @@ std::vector<std::string> uri_passwords(std::string_view uri) {
   const auto colon = userinfo.find(':');
   if (colon == std::string_view::npos || colon + 1 == userinfo.size()) return {};
   const std::string raw(userinfo.substr(colon + 1));
-  return {raw, percent_decode(raw)};
+  return {raw, detail::percent_decode(raw)};
 }
 
 struct OptionsDeleter {
@@ -107,16 +84,9 @@ PostgresStoreOptions parse_store_uri(std::string_view uri) {
   std::string conninfo(uri.substr(0, question));
   if (question != std::string_view::npos) {
     std::string kept;
-    std::string_view query = uri.substr(question + 1);
-    while (!query.empty()) {
-      const auto amp = query.find('&');
-      const std::string_view pair = query.substr(0, amp);
-      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-      if (pair.empty()) continue;
-      const auto eq = pair.find('=');
-      const std::string name = percent_decode(pair.substr(0, eq));
-      const std::string value =
-          eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    for (const detail::QueryParameter& p : detail::query_parameters(uri.substr(question + 1))) {
+      const std::string name = detail::percent_decode(p.name);
+      const std::string value = p.value ? detail::percent_decode(*p.value) : std::string();
       if (name == "schema") {
         options.schema = value;
       } else if (name == "pool_size") {
@@ -134,7 +104,7 @@ PostgresStoreOptions parse_store_uri(std::string_view uri) {
           invalid("use_database_clock must be true or false");
         }
       } else {
-        kept += (kept.empty() ? "?" : "&") + std::string(pair);
+        kept += (kept.empty() ? "?" : "&") + std::string(p.text);
       }
     }
     conninfo += kept;

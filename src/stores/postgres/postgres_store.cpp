@@ -1,4 +1,5 @@
 #include "incursa/platform/stores/postgres_store.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 
 #include <algorithm>
 #include <array>

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "incursa/platform/operations/operation_json.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "sqlite_retention.hpp"
 #include "sqlite_rows.hpp"
 #include "sqlite_sql_builder.hpp"

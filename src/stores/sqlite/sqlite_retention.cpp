@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "incursa/platform/operations/store_support.hpp"
 #include "sqlite_operations.hpp"
 #include "sqlite_rows.hpp"
 #include "sqlite_schema.hpp"

@@ -1,6 +1,7 @@
 // SqliteStore: opening (URI, pragmas, migrations), routing calls to the writer or
 // a reader, and backup. The SQL itself is in sqlite_operations.cpp.
 #include "incursa/platform/stores/sqlite_store.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include <system_error>
 #include <utility>
 
+#include "base/text.hpp"
+#include "base/uri_query.hpp"
 #include "incursa/platform/error.hpp"
 #include "sqlite_audit.hpp"
 #include "sqlite_connection.hpp"
@@ -33,17 +36,9 @@ constexpr std::string_view kScheme = "sqlite:";
 
 [[noreturn]] void bad_uri(const std::string& rule) { throw ValidationError("store_uri", rule); }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& ch : out) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
-}
-
 void apply_uri_option(SqliteStoreOptions& options, std::string_view key, std::string_view value) {
   if (key == "synchronous") {
-    const std::string v = lower(value);
+    const std::string v = detail::ascii_lower(value);
     if (v == "full") {
       options.synchronous = SqliteStoreOptions::Synchronous::Full;
     } else if (v == "normal") {
@@ -192,14 +187,9 @@ SqliteStoreOptions SqliteStore::parse_uri(std::string_view uri) {
 
   SqliteStoreOptions options;
   options.path = std::string(rest);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    if (eq == std::string_view::npos) bad_uri("option '" + std::string(pair) + "' needs a value");
-    apply_uri_option(options, pair.substr(0, eq), pair.substr(eq + 1));
+  for (const detail::QueryParameter& p : detail::query_parameters(query)) {
+    if (!p.value) bad_uri("option '" + std::string(p.text) + "' needs a value");
+    apply_uri_option(options, p.name, *p.value);
   }
   return options;
 }

@@ -13,6 +13,7 @@
 #include "incursa/platform/observability/platform_event_emitter.hpp"
 #include "incursa/platform/operations/operation_scope.hpp"
 #include "incursa/platform/operations/stall_policy.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 #include "incursa/tools/durations.hpp"
 #include "incursa/tools/interrupt_signals.hpp"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
 #include "incursa/platform/operations/operation_json.hpp"
 #include "incursa/tools/audit_json.hpp"
 #include "incursa/tools/transfer.hpp"
@@ -83,7 +83,10 @@ struct FileCloser {
 // Audit events arrive newest first, page by page; they are spooled to a
 // temporary file and written oldest first from there, so memory holds only
 // their keys.
-std::size_t export_audit_events(platform::OperationStore& store, std::ostream& out) {
+std::size_t export_audit_events(platform::OperationStore& operations, std::ostream& out) {
+  platform::AuditStore* audit = operations.audit();
+  if (audit == nullptr) return 0;  // a store that keeps none has none to export
+  platform::AuditStore& store = *audit;
   std::unique_ptr<std::FILE, FileCloser> spool(std::tmpfile());
   if (!spool) throw StoreError("cannot export audit events: no temporary file", false);
   struct Spooled {
@@ -99,7 +102,7 @@ std::size_t export_audit_events(platform::OperationStore& store, std::ostream& o
     for (const AuditEvent& e : page) {
       // A store that ignored the cursor would hand out the same page forever.
       if (query.before && !before_cursor(e, *query.before)) {
-        throw StoreError(std::string(store.kind()) +
+        throw StoreError(std::string(operations.kind()) +
                              " store ignores the audit cursor (AuditQuery::before); its audit "
                              "events cannot be exported completely",
                          false);

@@ -146,10 +146,17 @@ void for_each_record(std::istream& in, const ImportOptions& options, F&& visit) 
 
 ImportSummary import_records(platform::OperationStore& store, std::istream& in,
                              const ImportOptions& options) {
+  platform::TransferStore* transfer = store.transfer();
+  platform::AuditStore* audit = store.audit();
+  const auto cannot_import = [&](const char* what) {
+    return platform::StoreError(std::string(store.kind()) + " store cannot import " + what, false);
+  };
+  if (transfer == nullptr) throw cannot_import("operations");
   // Pass 1: nothing is written unless every line is good.
   std::unordered_map<std::string, std::string> operation_lines;
   std::unordered_map<std::string, std::string> audit_lines;
   for_each_record(in, options, [&](const std::string& where, const Record& r) {
+    if (!r.is_operation && audit == nullptr) throw cannot_import("audit events");
     auto& seen = r.is_operation ? operation_lines : audit_lines;
     const char* what = r.is_operation ? "operation" : "audit event";
     if (const auto [it, fresh] = seen.emplace(r.id(), where); !fresh) {
@@ -165,7 +172,7 @@ ImportSummary import_records(platform::OperationStore& store, std::istream& in,
   ImportSummary summary;
   for_each_record(in, options, [&](const std::string& where, const Record& r) {
     if (r.is_operation) {
-      if (store.restore(r.snapshot, r.events)) {
+      if (transfer->restore(r.snapshot, r.events)) {
         ++summary.operations;
         summary.events += r.events.size();
       } else if (options.skip_existing) {
@@ -174,7 +181,7 @@ ImportSummary import_records(platform::OperationStore& store, std::istream& in,
         throw platform::ConflictError(where + ": operation '" + r.id() +
                                       "' already exists in the target store");
       }
-    } else if (store.append_audit_event(r.audit)) {
+    } else if (audit->append_audit_event(r.audit)) {
       ++summary.audit_events;
     } else if (options.skip_existing) {
       ++summary.skipped_audit_events;

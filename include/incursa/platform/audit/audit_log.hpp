@@ -1,8 +1,11 @@
 // Writing and reading audit events.
 //
 // AuditEventWriter / AuditEventReader are the interfaces services code against;
-// AuditLog is the standard implementation over an OperationStore (audit events
-// live in the same file or database as operations).
+// AuditLog is the standard implementation over a store's audit capability
+// (audit_store.hpp): audit events live in the same file or database as the
+// operations.
+//
+//   AuditLog audit(audit_store(store));   // store: a std::shared_ptr<OperationStore>
 //
 // Thread safety: AuditLog is safe to share between threads.
 // Errors: write() throws AuditValidationError (a ValidationError) listing every
@@ -14,13 +17,12 @@
 #include <vector>
 
 #include "incursa/platform/audit/audit_event.hpp"
+#include "incursa/platform/audit/audit_store.hpp"
 #include "incursa/platform/audit/audit_validator.hpp"
 #include "incursa/platform/clock.hpp"
 #include "incursa/platform/privacy/scrubber.hpp"
 
 namespace incursa::platform {
-
-class OperationStore;
 
 class AuditEventWriter {
  public:
@@ -47,13 +49,13 @@ struct AuditLogOptions {
 class AuditLog final : public AuditEventWriter, public AuditEventReader {
  public:
   // Throws std::invalid_argument if `store` is null.
-  explicit AuditLog(std::shared_ptr<OperationStore> store, AuditLogOptions options = {});
+  explicit AuditLog(std::shared_ptr<AuditStore> store, AuditLogOptions options = {});
 
   AuditEvent write(AuditEvent event) override;
   std::vector<AuditEvent> query(const AuditQuery& query) override;
 
  private:
-  std::shared_ptr<OperationStore> store_;
+  std::shared_ptr<AuditStore> store_;
   std::shared_ptr<const Clock> clock_;
   AuditValidationOptions validation_;
   std::shared_ptr<const Scrubber> scrubber_;

@@ -2,7 +2,7 @@
 // every call it forwards to another tracker.
 //
 //   Tracker tracker(store);
-//   AuditLog audit(store);
+//   AuditLog audit(audit_store(store));
 //   PlatformEventEmitter emitter(audit);
 //   OperationMetrics metrics;
 //   ObservedTracker observed(tracker, tracker, &emitter, &metrics);

@@ -1,4 +1,7 @@
 // The store interface: the few primitives every backend makes atomic (SPEC §10).
+// docs/writing-a-store.md walks through implementing it; the conformance suite
+// (tests/conformance/) is the gate a store passes. Helpers for store authors are
+// in store_support.hpp.
 //
 // A store persists snapshots and events and executes *conditional* writes. It
 // never decides a transition: the Tracker owns validation, the state machine
@@ -16,17 +19,21 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "incursa/platform/audit/audit_event.hpp"
+#include "incursa/platform/audit/audit_store.hpp"
 #include "incursa/platform/clock.hpp"
+#include "incursa/platform/operations/backup_store.hpp"
 #include "incursa/platform/operations/operation_query.hpp"
 #include "incursa/platform/operations/operation_snapshot.hpp"
 #include "incursa/platform/operations/operation_status.hpp"
 #include "incursa/platform/operations/purged_operation.hpp"
+#include "incursa/platform/operations/retention_store.hpp"
+#include "incursa/platform/operations/transfer_store.hpp"
 
 namespace incursa::platform {
 
@@ -65,7 +72,7 @@ struct SnapshotChanges {
 };
 
 // The Tracker reuses one request per thread: a new member must also be reset in
-// recycle() in src/core/tracker.cpp.
+// recycle() in src/operations/tracker.cpp.
 struct TransitionRequest {
   OperationId id{};
   StatusSet allowed_from{};                     // apply only from these statuses
@@ -124,21 +131,6 @@ struct StaleQuery {
   std::vector<std::string> exclude_name_prefixes{};
 };
 
-// What a retention purge may remove (SPEC §8). Only terminal operations are
-// ever touched; a status without a cutoff is kept forever.
-struct PurgeRequest {
-  std::optional<Timestamp> succeeded_before{};  // completed_at < this
-  std::optional<Timestamp> failed_before{};
-  std::optional<Timestamp> canceled_before{};
-  std::size_t limit = 500;  // at most this many operations per call
-  Timestamp now{};          // when the purge runs: the tombstones' purged_at
-};
-
-struct PurgeCandidate {
-  OperationSnapshot snapshot;
-  std::int64_t event_count = 0;
-};
-
 // Where a page of list() resumes: the last row of the previous page.
 struct ListCursor {
   Timestamp started_at{};
@@ -176,9 +168,8 @@ class OperationStore {
   // store copies out only the parts of the result `out` asks for, and may move
   // strings out of `request`, which is left valid but unspecified. An empty
   // request.status_event_key asks the store to make one with new_event_key(),
-  // only if it writes a status event. The default fills in the key, calls
-  // transition() and copies out what was asked for, so a store that does not
-  // override it behaves exactly as before.
+  // only if it writes a status event. Optional: the default fills in the key,
+  // calls transition() and copies out what was asked for.
   virtual void transition_into(TransitionRequest& request, TransitionOutput& out);
 
   virtual std::optional<OperationSnapshot> get(const OperationId& id) = 0;
@@ -190,94 +181,30 @@ class OperationStore {
   // Operations in `statuses` whose basis timestamp < cutoff, oldest first (ties by id).
   virtual std::vector<OperationSnapshot> find_stale(const StaleQuery& query) = 0;
 
-  // Operations matching `request.filter`, ordered by (started_at, id) in
-  // `request.order`, starting strictly after `request.after`, at most `limit`.
-  // Keyset order makes paging stable while rows are inserted.
-  virtual std::vector<OperationSnapshot> list(const ListRequest& request);
+  // Operations matching `request.filter` (matches() in operation_query.hpp is the
+  // reference), ordered by (started_at, id) in `request.order`, starting strictly
+  // after `request.after`, at most `limit`. Keyset order makes paging stable while
+  // rows are inserted.
+  virtual std::vector<OperationSnapshot> list(const ListRequest& request) = 0;
 
   // How many operations match `filter`, per status (statuses with none are omitted).
-  virtual StatusCounts count_by_status(const OperationFilter& filter);
+  virtual StatusCounts count_by_status(const OperationFilter& filter) = 0;
 
-  // Stores an audit event (and its anchors) in one atomic write. Returns false,
-  // writing nothing, when an event with the same id exists.
-  virtual bool append_audit_event(const AuditEvent& event);
-
-  // Audit events matching `query`, newest first (occurred_at, then id, descending).
-  virtual std::vector<AuditEvent> query_audit_events(const AuditQuery& query);
-
-  // Writes an operation and its events exactly as given -- ids, times, version,
-  // sequence numbers and keys -- in one atomic write: the import half of moving
-  // a store's contents to another store. Returns false, writing nothing, if the
-  // id exists or has a tombstone. The caller vouches for the data (opsctl import
-  // validates it).
-  virtual bool restore(const OperationSnapshot& operation,
-                       const std::vector<OperationEvent>& events);
-
-  // Terminal operations the request allows to purge, oldest completion first
-  // (ties by id), at most `limit`, with their event counts. Reads only.
-  virtual std::vector<PurgeCandidate> find_purgeable(const PurgeRequest& request);
-
-  // Deletes the snapshots of these operations, each only if it is still terminal
-  // and still completed before its status's cutoff in `request` (so a row that
-  // changed since find_purgeable is left alone). Their events stay: events have
-  // their own keep period. Each deleted operation that still has events leaves a
-  // tombstone (PurgedOperation, purged_at = request.now) in the same write.
-  // Returns the ids deleted. One atomic write.
-  virtual std::vector<OperationId> delete_operations(const std::vector<OperationId>& ids,
-                                                     const PurgeRequest& request);
-
-  // Deletes up to `limit` events that occurred before `cutoff` and belong to an
-  // operation that is terminal or no longer exists; events of open operations are
-  // never touched. A tombstone whose last event this deletes goes too, in the
-  // same write: its id may then start a new operation, numbered from 1. Returns
-  // how many events were deleted.
-  virtual std::size_t delete_events_before(Timestamp cutoff, std::size_t limit);
-
-  // The tombstone of a purged operation whose events are still kept, if `id` has one.
-  virtual std::optional<PurgedOperation> find_purged(const OperationId& id);
+  // Optional capabilities, each in its own header. A store that has one returns
+  // it (usually itself); the default, nullptr, says it has not. The pointer
+  // lives as long as the store.
+  virtual AuditStore* audit() noexcept { return nullptr; }          // audit/audit_store.hpp
+  virtual RetentionStore* retention() noexcept { return nullptr; }  // retention_store.hpp
+  virtual TransferStore* transfer() noexcept { return nullptr; }    // transfer_store.hpp
+  virtual BackupStore* backup() noexcept { return nullptr; }        // backup_store.hpp
 };
 
-// The cutoff `request` sets for a terminal status (nullopt: keep forever).
-std::optional<Timestamp> purge_cutoff(const PurgeRequest& request, OperationStatus status) noexcept;
+// `store`'s audit capability, sharing the store's ownership: what AuditLog takes.
+// Throws StoreError (not retryable) when the store keeps no audit events.
+std::shared_ptr<AuditStore> audit_store(const std::shared_ptr<OperationStore>& store);
 
-// True if `snapshot` may be purged under `request`.
-bool is_purgeable(const OperationSnapshot& snapshot, const PurgeRequest& request) noexcept;
-
-// True if `name` passes the prefix filters of `query`.
-bool name_matches(const StaleQuery& query, std::string_view name) noexcept;
-
-// The status event every store appends when a transition changes the status:
-// kind "status", message "<from> -> <to>", data {"from":…,"to":…} plus the
-// transition's message when it carries one. Shared so that stores agree byte for byte.
-NewEvent status_change_event(OperationStatus from, const TransitionRequest& request);
-
-// The same event for an explicit transition `from` -> `to` at `at`, carrying
-// `message` (the transition's message, if any) in its data.
-NewEvent status_change_event(OperationStatus from, OperationStatus to, Timestamp at,
-                             const std::optional<std::string>& message, std::string key);
-
-// Applies the field changes of `request` to `snapshot` (status, fields,
-// updated_at, version) without building any event; returns the status it had
-// before. apply_changes() is this plus the events.
-OperationStatus apply_snapshot_changes(OperationSnapshot& snapshot,
-                                       const TransitionRequest& request);
-
-// Applies `request` to `snapshot` in memory, for stores that read the record
-// inside their atomic step and write it back (memory, SQLite in one IMMEDIATE
-// transaction). Assumes the preconditions were checked. Sets every changed field,
-// updated_at and version, and returns the events to append in order: the status
-// event first when the status changes. Sequence numbers are the store's to assign.
-std::vector<NewEvent> apply_changes(OperationSnapshot& snapshot, const TransitionRequest& request);
-
-// True if the basis timestamp of `snapshot` is older than `condition.cutoff`.
-bool is_stale(const OperationSnapshot& snapshot, const StaleCondition& condition) noexcept;
-
-// A fresh event idempotency key: 14 characters of [A-Za-z0-9_-] carrying 84
-// random bits. Thread-safe, lock-free, and short enough that the key and the
-// status-event key made from it by appending "s" need no heap allocation.
-std::string new_event_key();
-
-// The event 1 of every operation: kind "status", message "Pending".
-NewEvent created_event(Timestamp at, std::string key);
+// The tombstone of `id` (RetentionStore::find_purged); nothing from a store
+// without retention, which never purges.
+std::optional<PurgedOperation> find_purged(OperationStore& store, const OperationId& id);
 
 }  // namespace incursa::platform

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "incursa/platform/operations/operation_errors.hpp"
 #include "incursa/platform/operations/operation_query.hpp"
 #include "incursa/platform/operations/operation_snapshot.hpp"
 #include "incursa/platform/operations/operation_store.hpp"

@@ -9,7 +9,6 @@
 #include <string>
 
 #include "incursa/platform/clock.hpp"
-#include "incursa/platform/error.hpp"
 #include "incursa/platform/id.hpp"
 #include "incursa/platform/operations/operation_status.hpp"
 
@@ -27,20 +26,6 @@ struct PurgedOperation {
   Timestamp purged_at{};
 
   friend bool operator==(const PurgedOperation&, const PurgedOperation&) = default;
-};
-
-// Thrown by start() for an id whose operation was purged while its events are
-// still kept: the work with this id was done before, and nothing is written.
-// A ConflictError, so a caller that treats "id taken" as "already handled" needs
-// no new catch.
-class OperationPurgedError : public ConflictError {
- public:
-  explicit OperationPurgedError(PurgedOperation purged);
-
-  const PurgedOperation& purged() const noexcept { return purged_; }
-
- private:
-  PurgedOperation purged_;
 };
 
 }  // namespace incursa::platform

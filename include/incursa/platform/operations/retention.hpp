@@ -79,8 +79,9 @@ struct PurgeResult {
 // completed_at, duration_ms, correlation_id, tags, event_count.
 std::string archive_line(const PurgeCandidate& candidate);
 
-// Runs the policy once against `store`. Throws ValidationError for a bad policy,
-// StoreError for store or sink trouble -- a sink that throws anything else is
+// Runs the policy once against `store`, through its retention capability
+// (retention_store.hpp). Throws ValidationError for a bad policy, StoreError for
+// a store without retention and for store or sink trouble -- a sink that throws anything else is
 // reported as a StoreError too, and the batch it failed on is not deleted
 // (what was purged before stays purged).
 PurgeResult purge(OperationStore& store, const RetentionPolicy& policy, const Clock& clock,

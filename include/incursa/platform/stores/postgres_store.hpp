@@ -89,7 +89,10 @@ struct PostgresStoreOptions {
   PostgresRetryPolicy retry{};
 };
 
-class PostgresStore final : public OperationStore {
+class PostgresStore final : public OperationStore,
+                            public AuditStore,
+                            public RetentionStore,
+                            public TransferStore {
  public:
   // Connects, migrates the schema and returns the store. Throws StoreError when the
   // server cannot be reached or the schema cannot be migrated, ValidationError for a
@@ -113,6 +116,9 @@ class PostgresStore final : public OperationStore {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   std::string_view kind() const noexcept override { return "postgresql"; }
+  AuditStore* audit() noexcept override { return this; }
+  RetentionStore* retention() noexcept override { return this; }
+  TransferStore* transfer() noexcept override { return this; }
   InsertResult insert(const OperationSnapshot& operation, const NewEvent& created_event) override;
   TransitionResult transition(const TransitionRequest& request) override;
   std::optional<OperationSnapshot> get(const OperationId& id) override;

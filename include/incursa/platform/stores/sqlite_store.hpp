@@ -54,7 +54,11 @@ struct SqliteStoreOptions {
   std::size_t max_idle_readers = 4;
 };
 
-class SqliteStore final : public OperationStore {
+class SqliteStore final : public OperationStore,
+                          public AuditStore,
+                          public RetentionStore,
+                          public TransferStore,
+                          public BackupStore {
  public:
   // Opens (creating if needed) and migrates the database. Throws StoreError, or
   // ValidationError (field "path") for an empty path.
@@ -77,6 +81,10 @@ class SqliteStore final : public OperationStore {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   std::string_view kind() const noexcept override { return "sqlite"; }
+  AuditStore* audit() noexcept override { return this; }
+  RetentionStore* retention() noexcept override { return this; }
+  TransferStore* transfer() noexcept override { return this; }
+  BackupStore* backup() noexcept override { return this; }
   InsertResult insert(const OperationSnapshot& operation, const NewEvent& created_event) override;
   TransitionResult transition(const TransitionRequest& request) override;
   bool restore(const OperationSnapshot& operation,
@@ -98,7 +106,7 @@ class SqliteStore final : public OperationStore {
   // Writes a consistent copy of the live database to `path` (VACUUM INTO: one read
   // transaction, so writers carry on meanwhile; the copy is compacted and fsynced
   // before this returns). Refuses to overwrite an existing file. Throws StoreError.
-  void backup_to(const std::string& path);
+  void backup_to(const std::string& path) override;
 
   // "ok", or SQLite's list of problems, one per line (PRAGMA integrity_check).
   std::string integrity_check();

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "core/text.hpp"
+#include "base/text.hpp"
 #include "incursa/platform/error.hpp"
 
 namespace incursa::platform {

@@ -1,4 +1,4 @@
-#include "core/page_token.hpp"
+#include "operations/page_token.hpp"
 
 #include <charconv>
 #include <cstdint>

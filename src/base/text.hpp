@@ -24,6 +24,22 @@ constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_ascii_alnum(char c) noexcept { return is_ascii_alpha(c) || is_ascii_digit(c); }
 constexpr bool is_lower_hex(char c) noexcept { return is_ascii_digit(c) || (c >= 'a' && c <= 'f'); }
 
+constexpr char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// `text` with ASCII letters lowercased; other bytes as they are.
+std::string ascii_lower(std::string_view text);
+
+// Equal ignoring ASCII case; bytes outside ASCII must match exactly.
+constexpr bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
 // True if every byte of `s` is printable ASCII (0x20-0x7E): then it is valid
 // UTF-8, has no control character, and has as many characters as bytes.
 bool is_printable_ascii(std::string_view s) noexcept;

@@ -7,11 +7,10 @@
 #include <cstring>
 #include <random>
 
-#include "core/random.hpp"
-#include "core/text.hpp"
+#include "base/random.hpp"
+#include "base/text.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/id.hpp"
-#include "incursa/platform/operations/operation_store.hpp"
 
 namespace incursa::platform::detail {
 
@@ -148,18 +147,3 @@ std::string generate_id(Timestamp at) {
 }
 
 }  // namespace incursa::platform::detail
-
-namespace incursa::platform {
-
-std::string new_event_key() {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::uint64_t a = detail::random_u64();
-  std::uint64_t b = detail::random_u64();
-  char key[14];
-  for (int i = 0; i < 10; ++i, a >>= 6) key[i] = kAlphabet[a & 63];
-  for (int i = 10; i < 14; ++i, b >>= 6) key[i] = kAlphabet[b & 63];
-  return std::string(key, sizeof key);
-}
-
-}  // namespace incursa::platform

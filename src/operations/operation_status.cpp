@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "core/text.hpp"
+#include "base/text.hpp"
 #include "incursa/platform/error.hpp"
 
 namespace incursa::platform {

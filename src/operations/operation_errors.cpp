@@ -1,13 +1,8 @@
-#include "incursa/platform/error.hpp"
+#include "incursa/platform/operations/operation_errors.hpp"
 
 #include <string>
 
-#include "incursa/platform/operations/purged_operation.hpp"
-
 namespace incursa::platform {
-
-ValidationError::ValidationError(std::string field, std::string rule)
-    : Error(field + ": " + rule), field_(std::move(field)), rule_(std::move(rule)) {}
 
 InvalidTransitionError::InvalidTransitionError(OperationStatus current, std::string_view action)
     : Error("cannot " + std::string(action) + " an operation that is " +

@@ -4,8 +4,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include "core/validation.hpp"
+#include "base/validation.hpp"
+#include "correlation/correlation_validation.hpp"
 #include "incursa/platform/error.hpp"
+#include "operations/operation_rules.hpp"
 
 namespace incursa::platform {
 

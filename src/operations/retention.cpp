@@ -92,9 +92,14 @@ void archive_batch(ArchiveSink& archive, const std::vector<PurgeCandidate>& batc
 
 }  // namespace
 
-PurgeResult purge(OperationStore& store, const RetentionPolicy& policy, const Clock& clock,
+PurgeResult purge(OperationStore& operations, const RetentionPolicy& policy, const Clock& clock,
                   ArchiveSink* archive) {
   policy.validate();
+  RetentionStore* retention = operations.retention();
+  if (retention == nullptr) {
+    throw StoreError(std::string(operations.kind()) + " store has no retention", false);
+  }
+  RetentionStore& store = *retention;
   const Timestamp now = truncate_to_micros(clock.now());
   PurgeRequest request;
   request.limit = policy.batch_size;

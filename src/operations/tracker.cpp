@@ -1,14 +1,17 @@
 #include "incursa/platform/operations/tracker.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 
 #include <memory>
 #include <optional>
 #include <stdexcept>
 
-#include "core/text.hpp"
-#include "core/validation.hpp"
+#include "base/text.hpp"
+#include "base/validation.hpp"
+#include "correlation/correlation_validation.hpp"
 #include "incursa/platform/correlation/correlation_scope.hpp"
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
+#include "operations/operation_rules.hpp"
 
 namespace incursa::platform {
 

@@ -1,4 +1,4 @@
-#include "core/text.hpp"
+#include "base/text.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -62,6 +62,12 @@ bool is_valid_utf8(std::string_view s) noexcept {
     i += len;
   }
   return true;
+}
+
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
 }
 
 bool has_control_char(std::string_view s) noexcept {

@@ -3,8 +3,10 @@
 #include <string>
 #include <unordered_set>
 
-#include "core/validation.hpp"
+#include "base/validation.hpp"
+#include "correlation/correlation_validation.hpp"
 #include "incursa/platform/error.hpp"
+#include "operations/operation_rules.hpp"
 
 namespace incursa::platform {
 

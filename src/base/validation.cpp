@@ -1,11 +1,11 @@
-#include "core/validation.hpp"
+#include "base/validation.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "core/text.hpp"
+#include "base/text.hpp"
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
 
 namespace incursa::platform::validation {
 
@@ -58,7 +58,7 @@ std::string operation_name(std::string_view name) {
   return std::string(name);
 }
 
-void tags(const Tags& tags, std::string_view field) {
+void tags(const std::map<std::string, std::string>& tags, std::string_view field) {
   if (tags.size() > limits::kMaxTags) fail(field, "at most 32 tags are allowed");
   for (const auto& [key, value] : tags) {
     const std::string key_field =
@@ -125,38 +125,15 @@ void percent(std::optional<double> value) {
   }
 }
 
-void progress(const std::optional<StructuredProgress>& p) {
-  if (!p) return;
-  if (p->current < 0) fail("progress.current", "must not be negative");
-  if (p->total && *p->total < 0) fail("progress.total", "must not be negative");
-  if (!detail::is_valid_utf8(p->unit) || detail::has_control_char(p->unit)) {
+void progress(std::int64_t current, std::optional<std::int64_t> total, std::string_view unit) {
+  if (current < 0) fail("progress.current", "must not be negative");
+  if (total && *total < 0) fail("progress.total", "must not be negative");
+  if (!detail::is_valid_utf8(unit) || detail::has_control_char(unit)) {
     fail("progress.unit", "must be valid UTF-8 without control characters");
   }
-  if (utf8_length(p->unit) > limits::kMaxProgressUnitLength) {
+  if (utf8_length(unit) > limits::kMaxProgressUnitLength) {
     fail("progress.unit", "must be at most 32 characters");
   }
-}
-
-void correlation(const CorrelationContext& c) {
-  if (c.correlation_id.empty()) fail("correlation.correlation_id", "is required");
-  if (c.causation_id && c.causation_id->empty()) {
-    fail("correlation.causation_id", "must not be empty when given");
-  }
-  // W3C: lowercase hex of the exact length, and never all zeros.
-  const auto hex_of_length = [](const std::string& s, std::size_t n) {
-    if (s.size() != n || s.find_first_not_of('0') == std::string::npos) return false;
-    for (char ch : s) {
-      if (!detail::is_lower_hex(ch)) return false;
-    }
-    return true;
-  };
-  if (c.trace_id && !hex_of_length(*c.trace_id, 32)) {
-    fail("correlation.trace_id", "must be 32 lowercase hex characters, not all zero");
-  }
-  if (c.span_id && !hex_of_length(*c.span_id, 16)) {
-    fail("correlation.span_id", "must be 16 lowercase hex characters, not all zero");
-  }
-  tags(c.tags, "correlation.tags");
 }
 
 void page_size(std::size_t limit, std::size_t max, std::string_view field) {

@@ -1,6 +1,9 @@
-#include "incursa/platform/operations/operation_store.hpp"
+#include "incursa/platform/operations/store_support.hpp"
 
-#include "core/text.hpp"
+#include <cstdint>
+
+#include "base/random.hpp"
+#include "base/text.hpp"
 
 namespace incursa::platform {
 
@@ -43,10 +46,6 @@ NewEvent created_event(Timestamp at, std::string key) {
   return event;
 }
 
-}  // namespace incursa::platform
-
-namespace incursa::platform {
-
 OperationStatus apply_snapshot_changes(OperationSnapshot& snapshot,
                                        const TransitionRequest& request) {
   const SnapshotChanges& c = request.changes;
@@ -83,58 +82,6 @@ bool is_stale(const OperationSnapshot& snapshot, const StaleCondition& condition
   return basis < condition.cutoff;
 }
 
-}  // namespace incursa::platform
-
-#include "incursa/platform/error.hpp"
-
-namespace incursa::platform {
-
-// Defaults for stores that have not grown these yet; every built-in store overrides them.
-namespace {
-[[noreturn]] void unsupported(const OperationStore& store, const char* what) {
-  throw StoreError(std::string(store.kind()) + " store does not support " + what, false);
-}
-}  // namespace
-
-void OperationStore::transition_into(TransitionRequest& request, TransitionOutput& out) {
-  if (request.status_event_key.empty()) request.status_event_key = new_event_key();
-  TransitionResult result = transition(request);
-  out.outcome = result.outcome;
-  if (!result.snapshot) return;
-  out.status = result.snapshot->status;
-  if (out.snapshot) *out.snapshot = std::move(*result.snapshot);
-  if (out.last_event && !result.appended.empty())
-    *out.last_event = std::move(result.appended.back());
-}
-
-std::vector<OperationSnapshot> OperationStore::list(const ListRequest&) {
-  unsupported(*this, "list");
-}
-StatusCounts OperationStore::count_by_status(const OperationFilter&) {
-  unsupported(*this, "count_by_status");
-}
-bool OperationStore::append_audit_event(const AuditEvent&) { unsupported(*this, "audit events"); }
-std::vector<AuditEvent> OperationStore::query_audit_events(const AuditQuery&) {
-  unsupported(*this, "audit events");
-}
-bool OperationStore::restore(const OperationSnapshot&, const std::vector<OperationEvent>&) {
-  unsupported(*this, "restore");
-}
-std::vector<PurgeCandidate> OperationStore::find_purgeable(const PurgeRequest&) {
-  unsupported(*this, "retention");
-}
-std::vector<OperationId> OperationStore::delete_operations(const std::vector<OperationId>&,
-                                                           const PurgeRequest&) {
-  unsupported(*this, "retention");
-}
-std::size_t OperationStore::delete_events_before(Timestamp, std::size_t) {
-  unsupported(*this, "retention");
-}
-// A store without retention never purges, so it never holds a tombstone.
-std::optional<PurgedOperation> OperationStore::find_purged(const OperationId&) {
-  return std::nullopt;
-}
-
 std::optional<Timestamp> purge_cutoff(const PurgeRequest& request,
                                       OperationStatus status) noexcept {
   switch (status) {
@@ -160,6 +107,17 @@ bool name_matches(const StaleQuery& query, std::string_view name) noexcept {
     if (name.starts_with(excluded)) return false;
   }
   return true;
+}
+
+std::string new_event_key() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::uint64_t a = detail::random_u64();
+  std::uint64_t b = detail::random_u64();
+  char key[14];
+  for (int i = 0; i < 10; ++i, a >>= 6) key[i] = kAlphabet[a & 63];
+  for (int i = 10; i < 14; ++i, b >>= 6) key[i] = kAlphabet[b & 63];
+  return std::string(key, sizeof key);
 }
 
 }  // namespace incursa::platform

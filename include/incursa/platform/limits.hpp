@@ -1,5 +1,5 @@
 // Input limits (SPEC §7). The Tracker checks every input against these in one
-// place (src/core/validation.cpp) before anything is written.
+// place (src/base/validation.cpp) before anything is written.
 #pragma once
 
 #include <cstddef>

@@ -1,12 +1,13 @@
 // The Tracker's read side: list, counts, children and timelines.
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
-#include "core/page_token.hpp"
-#include "core/validation.hpp"
+#include "base/validation.hpp"
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
 #include "incursa/platform/operations/tracker.hpp"
+#include "operations/page_token.hpp"
 
 namespace incursa::platform {
 
@@ -77,7 +78,7 @@ constexpr std::size_t kAnchorsPerQuery = 50;
 
 // The newest `limit` audit events anchored to any of `ids` ("Operation", id),
 // newest first, and whether more exist.
-std::pair<std::vector<AuditEvent>, bool> anchored_audit(OperationStore& store,
+std::pair<std::vector<AuditEvent>, bool> anchored_audit(AuditStore& store,
                                                         const std::vector<std::string>& ids,
                                                         std::size_t limit) {
   std::vector<AuditEvent> found;
@@ -117,7 +118,7 @@ Timeline Tracker::timeline(const OperationId& id, const TimelineLimits& limits) 
   std::optional<OperationSnapshot> snapshot = store_->get(id);
   if (!snapshot) {
     std::string message = "operation " + id.value() + " not found";
-    if (const auto purged = store_->find_purged(id)) {
+    if (const auto purged = find_purged(*store_, id)) {
       message += ": it was purged at " + format_iso8601(purged->purged_at) +
                  " and only its events are kept";
     }
@@ -148,11 +149,18 @@ Timeline Tracker::timeline(const OperationId& id, const TimelineLimits& limits) 
                                                        children.filter, children.order);
   }
 
-  // Audit events anchored to the operation or to a child shown.
-  std::vector<std::string> anchor_ids{id.value()};
-  for (const OperationSnapshot& c : kids) anchor_ids.push_back(c.id.value());
-  auto [audit, more_audit] = anchored_audit(*store_, anchor_ids, limits.audit);
-  if (more_audit) truncated.audit_before = AuditCursor{audit.back().occurred_at, audit.back().id};
+  // Audit events anchored to the operation or to a child shown (none from a
+  // store that keeps no audit events).
+  std::vector<AuditEvent> audit;
+  if (AuditStore* audit_store = store_->audit()) {
+    std::vector<std::string> anchor_ids{id.value()};
+    for (const OperationSnapshot& c : kids) anchor_ids.push_back(c.id.value());
+    bool more_audit = false;
+    std::tie(audit, more_audit) = anchored_audit(*audit_store, anchor_ids, limits.audit);
+    if (more_audit) {
+      truncated.audit_before = AuditCursor{audit.back().occurred_at, audit.back().id};
+    }
+  }
 
   for (OperationSnapshot& c : kids) {
     entries.push_back({TimelineEntry::Source::ChildStarted, c.started_at, {}, std::move(c), {}});

@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "core/text.hpp"
+#include "base/text.hpp"
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/limits.hpp"
+#include "incursa/platform/limits.hpp"
 
 namespace incursa::platform {
 
