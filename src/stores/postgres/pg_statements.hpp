@@ -51,9 +51,13 @@ Params snapshot_params(const OperationSnapshot& operation);
 Params insert_params(const OperationSnapshot& operation, const NewEvent& created_event,
                      bool database_clock);
 
-// `app_now` is only read with the database clock: the age of the cutoff.
+// With the database clock `at` is sent as NULL (the function reads the server's
+// time after the row lock), and a stale condition's cutoff is measured back from
+// that time by its age, request.at minus the cutoff.
 Params transition_params(const TransitionRequest& request, bool database_clock);
 
+// `app_now` is only read with the database clock: the cutoff is then sent as its
+// age, app_now minus the cutoff.
 Params find_stale_params(const StaleQuery& query, bool database_clock, Timestamp app_now);
 
 // The event keys a transition writes, if any (empty keys are not keys).

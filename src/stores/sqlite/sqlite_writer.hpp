@@ -1,4 +1,6 @@
-// The write path: one writer connection per store, and group commit.
+// The write path: one writer connection per store, and group commit
+// (docs/sqlite.md, "Threads, processes, locks"; how it came to be, with the
+// figures: docs/performance.md, "SQLite writer: history").
 //
 // Every write runs inside BEGIN IMMEDIATE … COMMIT. IMMEDIATE takes the file's
 // write lock up front, so the busy timeout covers the wait for another process,
@@ -7,32 +9,30 @@
 //
 // Group commit (as LevelDB groups its writers): write() queues the caller's job.
 // The first caller in the queue becomes the leader, takes every job queued
-// behind it (up to kMaxBatch), and commits them in one transaction -- one fsync
-// for all. One job's failure rolls back only that job: the leader first runs
-// the batch straight through, and if a job throws, rolls the transaction back
-// and runs the batch again with each job in its own SAVEPOINT. (Savepoints on
-// every job cost a tenth of the throughput at 32 callers, for failures that are
-// rare; so a job's work may run twice, and must touch nothing but the
-// connection and its own result.) Followers sleep until the leader marks their job done; a call
-// returns only once its transaction is durable. A lone caller commits a batch of one at once, so
-// nothing waits for company.
+// behind it (up to kMaxBatch), and commits them in one transaction: one fsync
+// for all. Followers sleep until the leader marks their job done; a call returns
+// only once its transaction is durable. A lone caller commits a batch of one at
+// once.
+//
+// One job's failure rolls back only that job: the leader runs the batch straight
+// through and, if a job throws, rolls the transaction back and runs the batch
+// again with each job in its own SAVEPOINT, so savepoints are paid for only when
+// a job fails. A job's work may therefore run twice, and must touch nothing but
+// the connection and its own result.
 //
 // Gathering: a leader that finds fewer jobs queued than the last batch carried
 // waits for that many, but no longer than the last batch took to commit (at most
 // kMaxGather). The callers of the last batch are about to come back with their
-// next call; committing without them meant a batch of two or three, a commit
-// (and its WAL frames, and its fsync) for each, and the rest waiting behind it.
-// A lone caller never waits: the last batch held only its own job. After a burst
-// the first lone call waits once, for at most one commit's time.
+// next call; committing without them makes small batches that each pay for a
+// commit while the rest wait behind it. A lone caller never waits: the last batch
+// held only its own job. After a burst the first lone call waits once, for at
+// most one commit's time.
 //
 // Waking: a commit wakes the callers it finished and the next leader, and no one
-// else, with one system call (BatchSignal below). A shared condition variable
-// woke every queued caller on every commit only to put most back to sleep; a
-// semaphore per caller woke exactly the right ones but cost the leader a system
-// call each (~150 µs for 32 callers in a VM, with the first woken preempting it).
-// Callers queued behind a batch being committed wait for the next one and are
-// not woken; only when more are queued than a batch holds (kMaxBatch) are the
-// ones left over woken once for nothing.
+// else, with one system call (BatchSignal below). Callers queued behind a batch
+// being committed wait for the next one and are not woken; only when more are
+// queued than a batch holds (kMaxBatch) are the ones left over woken once for
+// nothing.
 //
 // Thread safety: all members may be called from any thread. Errors: whatever the
 // jobs throw, and StoreError from SQLite.
@@ -61,10 +61,10 @@
 
 namespace incursa::platform::sqlite {
 
-// A one-shot wake-up for one sleeping thread (a gathering leader). POSIX semaphores, not
-// std::binary_semaphore: libstdc++'s spins with sched_yield before it sleeps,
-// which with dozens of queued callers burned a quarter of the CPU; and POSIX lets
-// the waiter destroy the semaphore as soon as its wait returns.
+// A one-shot wake-up for one sleeping thread (a gathering leader). A POSIX
+// semaphore, not std::binary_semaphore: libstdc++'s spins with sched_yield before
+// it sleeps, and POSIX lets the waiter destroy the semaphore as soon as its wait
+// returns.
 class Wakeup {
  public:
   Wakeup() { ::sem_init(&semaphore_, 0, 0); }

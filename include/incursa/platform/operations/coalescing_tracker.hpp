@@ -8,8 +8,7 @@
 //   CoalescingTracker coalescing(tracker);            // window 250 ms, background flusher
 //   coalescing.update_progress(id, {.percent = 10});  // written (first in its window)
 //   coalescing.update_progress(id, {.percent = 11});  // kept in memory, returned at once
-//   coalescing.update_progress(id, {.percent = 12});  // replaces 11; written when the window
-//   closes
+//   coalescing.update_progress(id, {.percent = 12});  // replaces 11; written at window end
 //
 // What is never delayed: start, add_event, complete, request_cancel, mark_stalled,
 // and any progress or heartbeat that changes the status (Pending -> Running,
