@@ -1,4 +1,4 @@
-// Correlation headers (SPEC §2): from_headers / to_headers / from_header_lookup.
+// Correlation headers (contract §2): from_headers / to_headers / from_header_lookup.
 //
 // Input: header lines "Name: value" (split at the first ':'). Properties:
 //   - from_headers either throws ValidationError, or returns nullopt, or a context

@@ -1,4 +1,4 @@
-// Event data JSON (SPEC §7): validation::data_json, with its 64 KiB and
+// Event data JSON (contract §7): validation::data_json, with its 64 KiB and
 // 64-level nesting limits.
 //
 // Properties, checked against nlohmann's own parser as the oracle:

@@ -1,4 +1,4 @@
-// Ids (SPEC §2): OperationId / CorrelationId / AuditEventId ::parse.
+// Ids (contract §2): OperationId / CorrelationId / AuditEventId ::parse.
 //
 // Properties: parse accepts exactly the trimmed non-empty strings of at most 64
 // characters from [A-Za-z0-9._:-] (checked against an independent oracle); the

@@ -1,4 +1,4 @@
-// Operation names and tags (SPEC §7): validation::operation_name, validation::tags
+// Operation names and tags (contract §7): validation::operation_name, validation::tags
 // and tags_from_json (the tags column / import encoding).
 //
 // Properties: a name is accepted exactly when an independent oracle says it is

@@ -1,4 +1,4 @@
-// W3C traceparent (SPEC §2): parse_traceparent / format_traceparent.
+// W3C traceparent (contract §2): parse_traceparent / format_traceparent.
 //
 // Properties: a parsed value formats back to exactly the trimmed input (the
 // grammar is strict, so the accepted text is already canonical); parse(format(v))

@@ -1,4 +1,4 @@
-// Id validation and generation (SPEC §2).
+// Id validation and generation (contract §2).
 #include <pthread.h>
 
 #include <array>

@@ -1,4 +1,4 @@
-// The rules every input is checked by (SPEC §7), for the values the modules
+// The rules every input is checked by (contract §7), for the values the modules
 // share: names, tags, messages, event kinds, data JSON, numbers, page sizes.
 // Each function either returns the normalised value (trimmed; blank messages
 // become "none") or throws a ValidationError naming the field and the rule.

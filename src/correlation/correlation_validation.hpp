@@ -1,4 +1,4 @@
-// The rules for a CorrelationContext (SPEC §2, §7), on top of the shared rules
+// The rules for a CorrelationContext (contract §2, §7), on top of the shared rules
 // in base/validation.hpp: a correlation id, a non-empty causation id when given,
 // W3C trace and span ids, and tags by the tag rules. Throws ValidationError
 // naming the field ("correlation.<field>").

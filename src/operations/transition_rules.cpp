@@ -12,7 +12,7 @@ constexpr bool table_matches_enum() {
 }
 static_assert(table_matches_enum(), "kTransitionRules must be in OperationAction order");
 
-// Spot checks of SPEC §3 so a careless edit of the table fails to compile.
+// Spot checks of contract §3 so a careless edit of the table fails to compile.
 static_assert(resolve_transition(OperationAction::UpdateProgress, OperationStatus::Stalled)
                   .target == OperationStatus::Running);
 static_assert(resolve_transition(OperationAction::MarkStalled, OperationStatus::Succeeded).effect ==

@@ -1,4 +1,4 @@
-// Audit events and timelines (SPEC §5, §6), on every store.
+// Audit events and timelines (contract §5, §6), on every store.
 #include <algorithm>
 
 #include "incursa/platform/audit/audit_log.hpp"

@@ -1,4 +1,4 @@
-// The emitter and the observed tracker (SPEC §6), on every store.
+// The emitter and the observed tracker (contract §6), on every store.
 #include <nlohmann/json.hpp>
 
 #include "incursa/platform/correlation/correlation_scope.hpp"

@@ -1,4 +1,4 @@
-// list, count_by_status, children and page tokens (SPEC §5), on every store.
+// list, count_by_status, children and page tokens (contract §5), on every store.
 #include <set>
 
 #include "incursa/platform/error.hpp"

@@ -1,4 +1,4 @@
-// Stall policies and the monitor, retention and archiving (SPEC §4, §8), on every store.
+// Stall policies and the monitor, retention and archiving (contract §4, §8), on every store.
 #include <nlohmann/json.hpp>
 
 #include <ios>

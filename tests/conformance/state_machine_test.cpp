@@ -1,4 +1,4 @@
-// Every cell of the SPEC §3 transition table, on every store.
+// Every cell of the contract §3 transition table, on every store.
 #include <array>
 
 #include "incursa/platform/error.hpp"

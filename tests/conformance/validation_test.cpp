@@ -1,4 +1,4 @@
-// Every SPEC §7 rule: bad input is a ValidationError naming the field, and the
+// Every contract §7 rule: bad input is a ValidationError naming the field, and the
 // store is left exactly as it was.
 #include <cmath>
 #include <functional>

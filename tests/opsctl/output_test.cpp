@@ -107,7 +107,7 @@ TEST_F(OpsctlTest, StoreComesFromTheEnvironmentThenTheDefault) {
   EXPECT_EQ(run_opsctl({"count"}, in_dir).out, run({"count"}).out);
 }
 
-// The SPEC's snake_case field names, every one of them.
+// The contract's snake_case field names, every one of them.
 void expect_snapshot_fields(const json& op) {
   for (const char* key :
        {"id", "name", "status", "started_at", "updated_at", "last_progress_at", "completed_at",

@@ -1,4 +1,4 @@
-// GET /v1/operations (every SPEC §5 filter, paging), /v1/counts, one
+// GET /v1/operations (every contract §5 filter, paging), /v1/counts, one
 // operation, its events, children and timeline.
 #include <set>
 

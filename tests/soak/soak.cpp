@@ -209,7 +209,7 @@ std::unique_ptr<httplib::Client> client(int port) {
 
 std::atomic<long> retries_503{0};
 
-// POSTs a write; retries a 503 (the store was busy: nothing was written, SPEC §9),
+// POSTs a write; retries a 503 (the store was busy: nothing was written, contract §9),
 // never anything else. Returns the parsed body, or nullopt after recording why.
 std::optional<json> post(httplib::Client& c, const std::string& path, const json& body,
                          int expect_status) {

@@ -1,4 +1,4 @@
-// ManualClock, microsecond truncation and ISO-8601 format/parse (SPEC §2).
+// ManualClock, microsecond truncation and ISO-8601 format/parse (contract §2).
 #include "incursa/platform/clock.hpp"
 
 #include <gtest/gtest.h>

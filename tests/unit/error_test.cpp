@@ -1,4 +1,4 @@
-// The error hierarchy (SPEC §9).
+// The error hierarchy (contract §9).
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/operation_errors.hpp"
 

@@ -1,4 +1,4 @@
-// OperationId / CorrelationId / AuditEventId: parsing, generation, hashing (SPEC §2).
+// OperationId / CorrelationId / AuditEventId: parsing, generation, hashing (contract §2).
 #include "incursa/platform/id.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// OperationStatus words, terminality and StatusSet (SPEC §2).
+// OperationStatus words, terminality and StatusSet (contract §2).
 #include "incursa/platform/operations/operation_status.hpp"
 
 #include <gtest/gtest.h>

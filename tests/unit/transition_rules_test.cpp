@@ -1,4 +1,4 @@
-// The SPEC §3 state machine, checked cell by cell against an independently
+// The contract §3 state machine, checked cell by cell against an independently
 // written expectation (not derived from kTransitionRules).
 #include "incursa/platform/operations/transition_rules.hpp"
 
@@ -35,7 +35,7 @@ void expect_cell(A action, S current, Expected expected) {
   EXPECT_EQ(got.target, expected.target) << describe(action, current);
 }
 
-// SPEC §3, column "update_progress / heartbeat".
+// contract §3, column "update_progress / heartbeat".
 Expected expected_progress(S from) {
   switch (from) {
     case S::Pending:

@@ -1,4 +1,4 @@
-// Input limits (SPEC §7), checked through the internal validation module.
+// Input limits (contract §7), checked through the internal validation module.
 #include "base/validation.hpp"
 #include "correlation/correlation_validation.hpp"
 #include "operations/operation_rules.hpp"

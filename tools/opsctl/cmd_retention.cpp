@@ -1,4 +1,4 @@
-// purge: keep the store small (SPEC §8).
+// purge: keep the store small (contract §8).
 #include <memory>
 
 #include "context.hpp"

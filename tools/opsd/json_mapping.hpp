@@ -1,5 +1,5 @@
 // The API's JSON shapes. Operations and events use the library's one encoding
-// (operation_json.hpp: snake_case, SPEC §3 names, ISO-8601 UTC timestamps) so
+// (operation_json.hpp: snake_case, contract §3 names, ISO-8601 UTC timestamps) so
 // opsd, opsctl export and the stores agree; opsd adds `done` to operations (as
 // Google's long-running operations do) and encodes what the library has no JSON
 // for: audit events, timelines and status counts.

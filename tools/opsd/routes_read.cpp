@@ -42,7 +42,7 @@ void events(ApiContext& ctx, const httplib::Request& req, httplib::Response& res
   const auto limit = static_cast<std::size_t>(
       int_param(req, "limit", 1000, 1, static_cast<std::int64_t>(limits::kMaxEventPageSize)));
   const std::vector<OperationEvent> found = ctx.tracker.events(id, after, limit);
-  // Events outlive a purged snapshot (SPEC §8), so only "neither" is a 404.
+  // Events outlive a purged snapshot (contract §8), so only "neither" is a 404.
   if (found.empty() && after == 0 && !ctx.tracker.get_snapshot(id)) not_found(id);
   json list = json::array();
   for (const OperationEvent& e : found) list.push_back(event_json(e));

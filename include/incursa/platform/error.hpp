@@ -1,4 +1,4 @@
-// Error types shared by every module (SPEC §9).
+// Error types shared by every module (contract §9).
 //
 // Every exception the library throws on purpose derives from `Error`, so a
 // caller can catch the whole family at once. All types are copyable and cheap;

@@ -1,4 +1,4 @@
-// Opaque identifiers (SPEC §2): OperationId, CorrelationId, AuditEventId.
+// Opaque identifiers (contract §2): OperationId, CorrelationId, AuditEventId.
 //
 // An id is a non-empty string of at most 64 characters from [A-Za-z0-9._:-].
 // `parse` trims surrounding blanks and rejects anything else with a

@@ -1,4 +1,4 @@
-// Input limits (SPEC §7). The Tracker checks every input against these in one
+// Input limits (contract §7). The Tracker checks every input against these in one
 // place (src/base/validation.cpp) before anything is written.
 #pragma once
 

@@ -232,7 +232,7 @@ END
 $fn$;
 )sql";
 
-// Version 2: audit events (SPEC §6) and the index retention purges walk.
+// Version 2: audit events (contract §6) and the index retention purges walk.
 // Anchors are a jsonb array in the caller's order; "any of these anchors" is an
 // OR of containment tests, each answered by the GIN index.
 constexpr const char* kV2 = R"sql(
@@ -425,7 +425,7 @@ ALTER FUNCTION {s}.op_insert SET plan_cache_mode = force_generic_plan;
 )sql";
 
 // Version 5: a purged operation leaves a tombstone while its events are kept,
-// so its id cannot silently start a new operation that inherits them (SPEC §8).
+// so its id cannot silently start a new operation that inherits them (contract §8).
 // Operations purged before this version left only events: each such id gets a
 // tombstone now, its status and completion from its last kept status event. A
 // tombstone counts only while its operation has events (the readers check), so

@@ -1,4 +1,4 @@
-// Audit events (SPEC §6) in the store's file: one row per event, plus one row per
+// Audit events (contract §6) in the store's file: one row per event, plus one row per
 // anchor so "every event about Invoice 42" is an index lookup.
 //
 // insert_audit_event runs inside the caller's write transaction; the select runs

@@ -1,4 +1,4 @@
-// Retention (SPEC §8): finding and deleting finished operations and old events.
+// Retention (contract §8): finding and deleting finished operations and old events.
 //
 // The deletes run inside the caller's write transaction and re-check each row
 // there, so a row that changed since it was found is left alone. Events of a

@@ -1,4 +1,4 @@
-// Walks every row of the SPEC §3 table through the installed headers and library.
+// Walks every row of the contract §3 table through the installed headers and library.
 #include <incursa/platform/platform.hpp>
 
 #include <cstdlib>

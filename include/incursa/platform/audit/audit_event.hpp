@@ -1,5 +1,5 @@
 // Audit events: the append-only record of what happened to a business object
-// (SPEC §6). An event is anchored to one or more objects (an Operation, an
+// (contract §6). An event is anchored to one or more objects (an Operation, an
 // Invoice, a Customer …) so it can be found from any of them.
 #pragma once
 

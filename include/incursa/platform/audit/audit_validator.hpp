@@ -1,4 +1,4 @@
-// The audit event validator (SPEC §6). Reports every problem, in a fixed order,
+// The audit event validator (contract §6). Reports every problem, in a fixed order,
 // with the exact messages of the .NET original for the first four:
 //   "Event name is required."
 //   "Display message is required."

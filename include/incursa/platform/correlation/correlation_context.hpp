@@ -1,4 +1,4 @@
-// CorrelationContext: what ties work in one system to work in another (SPEC §2).
+// CorrelationContext: what ties work in one system to work in another (contract §2).
 #pragma once
 
 #include <map>

@@ -1,4 +1,4 @@
-// CorrelationContext <-> message headers (SPEC §2).
+// CorrelationContext <-> message headers (contract §2).
 //
 // Header                      | field          | when written
 // X-Correlation-Id            | correlation_id | always
@@ -26,7 +26,7 @@
 //     gives key "Tenant"). Beware that HTTP/2 lowercases header names, so a key may
 //     come back lowercased after such a hop. Two tag headers whose keys differ only
 //     by case are the same header: the first spelling is kept.
-//   - tags follow the SPEC §7 tag rules: at most 32; key 1-64 chars
+//   - tags follow the contract §7 tag rules: at most 32; key 1-64 chars
 //     [A-Za-z][A-Za-z0-9_.-]*; value at most 256 chars and no control characters.
 //
 // Writing (to_headers) validates what it cannot trust from a plain struct (trace and

@@ -1,4 +1,4 @@
-// CorrelationScope: the ambient correlation context of the current thread (SPEC §2, §6).
+// CorrelationScope: the ambient correlation context of the current thread (contract §2, §6).
 //
 //   {
 //     CorrelationScope scope(ctx);               // ctx is now ambient on this thread

@@ -1,4 +1,4 @@
-// W3C Trace Context `traceparent` header (SPEC §2): parse, format, and map onto a
+// W3C Trace Context `traceparent` header (contract §2): parse, format, and map onto a
 // CorrelationContext's trace and span ids.
 //
 // Format: "00-<32 lowercase hex trace id>-<16 lowercase hex parent/span id>-<2 hex flags>".

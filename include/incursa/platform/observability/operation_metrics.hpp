@@ -1,4 +1,4 @@
-// Operation metrics with Prometheus text exposition (SPEC §6), no server needed:
+// Operation metrics with Prometheus text exposition (contract §6), no server needed:
 // call to_prometheus() and serve or write the text however suits.
 //
 //   incursa_platform_operations_started_total

@@ -1,4 +1,4 @@
-// PlatformEventEmitter: records an operation and its audit event together (SPEC §6).
+// PlatformEventEmitter: records an operation and its audit event together (contract §6).
 //
 //   start    -> operation.started            outcome Info
 //   complete -> operation.completed / .failed outcome Success (Succeeded), Failure (Failed),

@@ -1,4 +1,4 @@
-// Well-known audit event names and tag keys (SPEC §6), shared with the .NET packages.
+// Well-known audit event names and tag keys (contract §6), shared with the .NET packages.
 #pragma once
 
 #include <string_view>

@@ -10,7 +10,7 @@
 
 namespace incursa::platform {
 
-// The call is not allowed from the operation's current status (SPEC §3 table).
+// The call is not allowed from the operation's current status (contract §3 table).
 class InvalidTransitionError : public Error {
  public:
   InvalidTransitionError(OperationStatus current, std::string_view action);

@@ -1,5 +1,5 @@
 // The one JSON encoding of operation values, shared by the stores' JSON columns,
-// opsctl export/import and the opsd API. Field names are snake_case as in SPEC §3;
+// opsctl export/import and the opsd API. Field names are snake_case as in contract §3;
 // timestamps are ISO-8601 UTC strings with microseconds.
 //
 // The *_from_json functions throw ValidationError (field "json" or the field at

@@ -1,4 +1,4 @@
-// Listing and counting operations (SPEC §5).
+// Listing and counting operations (contract §5).
 #pragma once
 
 #include <cstddef>

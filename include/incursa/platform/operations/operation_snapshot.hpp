@@ -1,4 +1,4 @@
-// The current state of one operation, and its events (SPEC §3).
+// The current state of one operation, and its events (contract §3).
 #pragma once
 
 #include <cstdint>

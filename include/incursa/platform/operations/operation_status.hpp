@@ -1,4 +1,4 @@
-// The six statuses of an operation and a small set type over them (SPEC §2, §3).
+// The six statuses of an operation and a small set type over them (contract §2, §3).
 #pragma once
 
 #include <cstdint>

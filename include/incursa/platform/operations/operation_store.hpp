@@ -1,4 +1,4 @@
-// The store interface: the few primitives every backend makes atomic (SPEC §10).
+// The store interface: the few primitives every backend makes atomic (contract §10).
 // docs/writing-a-store.md walks through implementing it; the conformance suite
 // (tests/conformance/) is the gate a store passes. Helpers for store authors are
 // in store_support.hpp.

@@ -5,7 +5,7 @@
 // Thread safety: implementations are safe to call from many threads at once.
 // Errors: ValidationError for bad input (nothing written), NotFoundError for an
 // unknown id, InvalidTransitionError when the current status forbids the call
-// (SPEC §3, transition_rules.hpp), ConflictError for a start that reuses an id
+// (contract §3, transition_rules.hpp), ConflictError for a start that reuses an id
 // under another name (OperationPurgedError, a ConflictError, for the id of a
 // purged operation whose events are kept), StoreError for store trouble.
 #pragma once
@@ -111,7 +111,7 @@ class OperationTracker {
   virtual std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence = 0,
                                              std::size_t limit = 1000) = 0;
 
-  // One page of operations matching the query (SPEC §5). Pass the returned
+  // One page of operations matching the query (contract §5). Pass the returned
   // next_page_token back, with the same filter and order, for the next page; no
   // page repeats or skips a row while rows are being added.
   virtual OperationPage list(const OperationQuery& query) = 0;

@@ -1,5 +1,5 @@
 // What retention leaves of a purged operation for as long as its events are kept
-// (SPEC §8): a tombstone, so that an id chosen by the caller -- a webhook's
+// (contract §8): a tombstone, so that an id chosen by the caller -- a webhook's
 // delivery id, say -- is not silently started afresh while evidence of the first
 // operation with that id still exists. Once retention has removed the last of
 // those events, the tombstone goes with it and the id is free again.

@@ -1,4 +1,4 @@
-// Retention: purge old finished work in bounded batches (SPEC §8).
+// Retention: purge old finished work in bounded batches (contract §8).
 //
 //   RetentionPolicy policy;
 //   using namespace std::chrono;

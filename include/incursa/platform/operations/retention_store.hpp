@@ -18,7 +18,7 @@
 
 namespace incursa::platform {
 
-// What a retention purge may remove (SPEC §8). Only terminal operations are
+// What a retention purge may remove (contract §8). Only terminal operations are
 // ever touched; a status without a cutoff is kept forever.
 struct PurgeRequest {
   std::optional<Timestamp> succeeded_before{};  // completed_at < this

@@ -1,5 +1,5 @@
 // StallMonitor: runs a StallPolicy on an interval in a background thread and
-// marks what has gone quiet (SPEC §4).
+// marks what has gone quiet (contract §4).
 //
 // Each scan runs the policy's queries, then marks every operation found with
 // the conditional mark_stalled: an operation that showed activity between the

@@ -1,4 +1,4 @@
-// Stall policy: how long each kind of operation may go quiet (SPEC §4).
+// Stall policy: how long each kind of operation may go quiet (contract §4).
 //
 //   StallPolicy policy;
 //   policy.default_threshold = 6h;

@@ -1,6 +1,6 @@
 // "What happened to X?": one operation's snapshot, its events, its children and
 // the audit events anchored to it or to one of its children, merged in time
-// order (SPEC §5). Operations that only share its correlation id (a parent's
+// order (contract §5). Operations that only share its correlation id (a parent's
 // other children, say) are not its history: they are listed apart, in `related`.
 //
 // A timeline is bounded (TimelineLimits); `truncated` says what was left out

@@ -1,6 +1,6 @@
 // Tracker: the standard OperationTracker and OperationWatcher over an OperationStore.
 //
-// It validates every input (SPEC §7) in one place before anything reaches the
+// It validates every input (contract §7) in one place before anything reaches the
 // store, stamps times from its Clock (truncated to microseconds), makes ids, and
 // turns each call into one conditional store write using transition_rules.hpp.
 //

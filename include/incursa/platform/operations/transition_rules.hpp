@@ -1,4 +1,4 @@
-// The SPEC §3 state machine, written once, as data.
+// The contract §3 state machine, written once, as data.
 //
 // For each call, the statuses from which the store applies the write, the ones
 // from which the call succeeds without writing, and the target status. Any

@@ -1,5 +1,5 @@
 // Scrubbing: rewrite personal data out of messages and data JSON before they
-// are stored (SPEC §7). Plug one into TrackerOptions::scrubber and
+// are stored (contract §7). Plug one into TrackerOptions::scrubber and
 // AuditLogOptions::scrubber; it runs after validation, on every message, event
 // message, cancel reason and data JSON.
 //

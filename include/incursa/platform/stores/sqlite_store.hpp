@@ -7,7 +7,7 @@
 // The file is created if missing and migrated to the current schema on open. It
 // runs in WAL mode: readers never block the writer, and several processes may
 // open the same file at once; every write is one IMMEDIATE transaction that checks
-// the operation's status under the file's write lock, so the SPEC §3 state machine
+// the operation's status under the file's write lock, so the contract §3 state machine
 // holds across processes.
 //
 // Thread safety: every method may be called from many threads at once. Writes
