@@ -27,18 +27,20 @@ run_preset() {  # preset, extra ctest args...
 }
 
 run_preset default
-# The soak measures opsd's memory, which ASan's shadow memory would swamp.
-run_preset asan -LE soak
+# The soak measures opsd's memory, which ASan's shadow memory would swamp. The
+# dashboard's JavaScript unit tests and lint (label web) run no C++ and so run
+# once, above.
+run_preset asan -LE 'soak|web'
 # TSan needs a fixed address layout; setarch -R turns off ASLR for the test run
 # only. Left out: the soak (its RSS check means nothing under TSan's shadow
-# memory) and the browser test (a Chromium front end over the same opsd the API
-# tests drive here). tests/tsan.supp says why reports inside Debian's
-# uninstrumented libcpp-httplib are suppressed.
+# memory), the browser test (a Chromium front end over the same opsd the API
+# tests drive here) and the JavaScript tests (label web). tests/tsan.supp says
+# why reports inside Debian's uninstrumented libcpp-httplib are suppressed.
 step "build: tsan"
 cmake --preset tsan -DINCURSA_REQUIRE_BROWSER_TEST=ON >/dev/null
 cmake --build --preset tsan -j "$jobs"
 step "test: tsan (whole suite)"
-setarch "$(uname -m)" -R ctest --preset tsan -j "$jobs" -LE 'browser|soak'
+setarch "$(uname -m)" -R ctest --preset tsan -j "$jobs" -LE 'browser|soak|web'
 
 step "fuzz: every target, 60 s each"
 "$root/scripts/fuzz.sh" 60

@@ -38,11 +38,11 @@ TEST_F(Limits, StaticFilesCannotBeReachedByTraversal) {
         "/static/..%2f..%2fetc%2fpasswd", "/static/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
         "/../../../../etc/passwd", "/static/..\\..\\etc\\passwd", "/static/%252e%252e/etc/passwd",
         "/static/....//....//etc/passwd", "/static/.%2e/.%2e/etc/passwd",
-        "/static/app.js/../../../etc/passwd", "/static//etc/passwd", "/static/%00../etc/passwd",
+        "/static/main.js/../../../etc/passwd", "/static//etc/passwd", "/static/%00../etc/passwd",
         // encoded separators, absolute paths, NUL, the asset table's own names
-        "/static/%2fetc%2fpasswd", "/static/..%5c..%5cetc%5cpasswd", "/static/%5c..%5capp.js",
-        "/etc/passwd", "//etc/passwd", "/static/", "/static/app.js%00.html", "/static/app.js%00",
-        "/static/%00", "/static/index.html/..", "/static/./app.js", "/%2e%2e/%2e%2e/etc/passwd",
+        "/static/%2fetc%2fpasswd", "/static/..%5c..%5cetc%5cpasswd", "/static/%5c..%5cmain.js",
+        "/etc/passwd", "//etc/passwd", "/static/", "/static/main.js%00.html", "/static/main.js%00",
+        "/static/%00", "/static/index.html/..", "/static/./main.js", "/%2e%2e/%2e%2e/etc/passwd",
         "/static/%2e%2e%2f%2e%2e%2fproc%2fself%2fenviron", "/proc/self/environ",
         "/static/../../../../proc/self/environ"}) {
     const std::string response = get_raw(target);
@@ -65,7 +65,7 @@ TEST_F(Limits, StaticFilesCannotBeReachedByTraversal) {
     EXPECT_EQ(response.find("root:"), std::string::npos) << target;
   }
   // The real files are still there under their own names.
-  EXPECT_EQ(status_of(get_raw("/static/app.js")), 200);
+  EXPECT_EQ(status_of(get_raw("/static/main.js")), 200);
 }
 
 TEST_F(Limits, DashboardIsServedWithSecurityHeaders) {
@@ -90,13 +90,17 @@ TEST_F(Limits, DashboardIsServedWithSecurityHeaders) {
   EXPECT_EQ(index->body.find("http://"), std::string::npos);
   EXPECT_EQ(index->body.find("https://"), std::string::npos);
   EXPECT_EQ(index->body.find("<script>"), std::string::npos);
+  // The dashboard is ES modules served as they are (a module needs a JavaScript type).
+  EXPECT_NE(index->body.find(R"(<script type="module" src="/static/main.js">)"), std::string::npos);
   EXPECT_EQ(index->body.find("style="), std::string::npos);
   // No event-handler attributes (onclick= and the like).
   EXPECT_FALSE(std::regex_search(index->body, std::regex(R"(\son[a-z]+\s*=)", std::regex::icase)));
 
-  for (const auto& [path, type] : {std::pair{"/static/app.js", "text/javascript; charset=utf-8"},
-                                   std::pair{"/static/app.css", "text/css; charset=utf-8"},
-                                   std::pair{"/static/favicon.svg", "image/svg+xml"}}) {
+  for (const auto& [path, type] :
+       {std::pair{"/static/main.js", "text/javascript; charset=utf-8"},
+        std::pair{"/static/filters.js", "text/javascript; charset=utf-8"},
+        std::pair{"/static/app.css", "text/css; charset=utf-8"},
+        std::pair{"/static/favicon.svg", "image/svg+xml"}}) {
     const auto r = c->Get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 200) << path;

@@ -8,7 +8,7 @@
 namespace incursa::platform::opsd {
 
 struct EmbeddedFile {
-  const char* name;  // the file name under web/, e.g. "app.js"
+  const char* name;  // the file name under web/, e.g. "main.js"
   const unsigned char* data;
   std::size_t size;
 };
