@@ -57,6 +57,16 @@ std::vector<AuditEvent> AuditLog::query(const AuditQuery& query) {
   if (query.name && detail::trim(*query.name).empty()) {
     throw ValidationError("name", "must not be blank");
   }
+  // As every store reads them alike: text without control characters.
+  if (query.name) validation::name_prefix(*query.name, "name");
+  for (const EventAnchor& a : query.anchors) {
+    for (const std::string* field : {&a.type, &a.id, &a.role}) {
+      if (!detail::is_valid_utf8(*field) || detail::has_control_char(*field) ||
+          field->size() > 1024) {
+        throw ValidationError("anchors", "must be text without control characters");
+      }
+    }
+  }
   if (query.from && query.to && *query.to < *query.from) {
     throw ValidationError("to", "must not be before from");
   }

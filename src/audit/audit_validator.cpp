@@ -32,15 +32,15 @@ bool is_audit_name(std::string_view name) {
 
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
-// An anchor or actor field: at most 256 bytes of UTF-8 without control characters.
-bool is_short_text(std::string_view s) {
-  return s.size() <= 256 && detail::is_valid_utf8(s) && !detail::has_control_char(s);
-}
-
 std::size_t char_count(std::string_view s) {
   std::size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
   return n;
+}
+
+// An anchor or actor field: at most 256 characters of UTF-8 without control characters.
+bool is_short_text(std::string_view s) {
+  return detail::is_valid_utf8(s) && !detail::has_control_char(s) && char_count(s) <= 256;
 }
 
 }  // namespace

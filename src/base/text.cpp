@@ -102,7 +102,8 @@ std::string to_message_text(std::string_view text, std::size_t max_bytes) {
   std::size_t fits = 0;  // bytes of `cleaned` that still leave room for "..."
   constexpr std::size_t kEllipsis = 3;
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t len = utf8_sequence_length(text, i);
+    // A NUL is valid UTF-8 but no store can keep it in text: it becomes '?' too.
+    const std::size_t len = text[i] == '\0' ? 0 : utf8_sequence_length(text, i);
     cleaned += len == 0 ? std::string_view("?") : text.substr(i, len);
     i += len == 0 ? 1 : len;
     if (cleaned.size() + kEllipsis <= max_bytes) fits = cleaned.size();

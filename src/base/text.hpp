@@ -55,7 +55,7 @@ bool has_control_char(std::string_view s) noexcept;
 namespace incursa::platform::detail {
 
 // Makes arbitrary text (an exception's what(), say) acceptable as a message:
-// invalid UTF-8 bytes become '?', and it is cut at a character boundary to fit
+// invalid UTF-8 bytes and NULs become '?', and it is cut at a character boundary to fit
 // `max_bytes`, ending in "..." when cut.
 std::string to_message_text(std::string_view text, std::size_t max_bytes);
 

@@ -58,6 +58,13 @@ std::string operation_name(std::string_view name) {
   return std::string(name);
 }
 
+void name_prefix(std::string_view prefix, std::string_view field) {
+  if (prefix.empty() || prefix.size() > limits::kMaxNameLength || !detail::is_valid_utf8(prefix) ||
+      detail::has_control_char(prefix)) {
+    fail(field, "must be 1-200 characters of text without control characters");
+  }
+}
+
 void tags(const std::map<std::string, std::string>& tags, std::string_view field) {
   if (tags.size() > limits::kMaxTags) fail(field, "at most 32 tags are allowed");
   for (const auto& [key, value] : tags) {

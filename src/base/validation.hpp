@@ -17,6 +17,9 @@
 namespace incursa::platform::validation {
 
 std::string operation_name(std::string_view name);
+// A filter on names ("Webhook."): 1-200 characters of UTF-8 without control
+// characters, so every store reads it alike (PostgreSQL would cut it at a NUL).
+void name_prefix(std::string_view prefix, std::string_view field = "name_prefix");
 void tags(const std::map<std::string, std::string>& tags, std::string_view field = "tags");
 std::optional<std::string> message(std::optional<std::string_view> text,
                                    std::string_view field = "message");

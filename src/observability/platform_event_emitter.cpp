@@ -3,8 +3,11 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "base/text.hpp"
+#include "incursa/platform/audit/audit_validator.hpp"
 #include "incursa/platform/correlation/correlation_scope.hpp"
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/limits.hpp"
 #include "incursa/platform/observability/platform_names.hpp"
 
 namespace incursa::platform {
@@ -47,15 +50,33 @@ EventOutcome PlatformEventEmitter::outcome_for(OperationStatus status) noexcept 
   }
 }
 
+namespace {
+
+// A display message within the audit limit: an operation's own message and
+// cancel reason may each use that whole limit, so the sentence around them is
+// cut to fit, ending in "...".
+std::string display_text(std::string_view text) {
+  return detail::to_message_text(text, limits::kMaxMessageBytes);
+}
+
+}  // namespace
+
 AuditEvent PlatformEventEmitter::event_for(const OperationSnapshot& op, std::string_view name,
                                            EventOutcome outcome, bool with_status) const {
   nlohmann::json tags(op.tags);
   tags[std::string(PlatformTagKeys::kOperationId)] = op.id.value();
-  const nlohmann::json data = {
+  nlohmann::json data = {
       {"status", with_status ? nlohmann::json(to_string(op.status)) : nlohmann::json(nullptr)},
       {"message",
        with_status && op.message ? nlohmann::json(*op.message) : nlohmann::json(nullptr)},
       {"tags", tags}};
+  // The operation was written; its audit event must not fail for what the
+  // operation was allowed to hold. Tags that escape past the audit data limit
+  // are left out of it (they are on the operation), and the count says so.
+  if (data.dump().size() > AuditValidationOptions{}.max_data_json_length) {
+    data["tags"] = {{std::string(PlatformTagKeys::kOperationId), op.id.value()}};
+    data["tags_omitted"] = op.tags.size();
+  }
   AuditEvent e;
   e.name = std::string(name);
   e.outcome = outcome;
@@ -94,9 +115,9 @@ std::optional<AuditEvent> PlatformEventEmitter::emit_completed(const OperationSn
       op, failed ? PlatformEventNames::kOperationFailed : PlatformEventNames::kOperationCompleted,
       outcome_for(op.status), true);
   e.id = fact_id(op.id.value() + "\ncompleted");
-  e.display_message = "Operation " + op.name + (failed ? " failed" : " completed as ") +
-                      (failed ? "" : std::string(to_string(op.status))) +
-                      (op.message ? ": " + *op.message : "");
+  e.display_message = display_text(
+      "Operation " + op.name + (failed ? " failed" : " completed as ") +
+      (failed ? "" : std::string(to_string(op.status))) + (op.message ? ": " + *op.message : ""));
   e.occurred_at = op.completed_at.value_or(op.updated_at);
   return write_once(std::move(e));
 }
@@ -113,8 +134,8 @@ std::optional<AuditEvent> PlatformEventEmitter::emit_stalled(const OperationSnap
 AuditEvent PlatformEventEmitter::emit_cancel_requested(const OperationSnapshot& op) {
   AuditEvent e =
       event_for(op, PlatformEventNames::kOperationCancelRequested, EventOutcome::Warning, true);
-  e.display_message = "Cancel requested for operation " + op.name +
-                      (op.cancel_reason ? ": " + *op.cancel_reason : "");
+  e.display_message = display_text("Cancel requested for operation " + op.name +
+                                   (op.cancel_reason ? ": " + *op.cancel_reason : ""));
   return writer_.write(std::move(e));
 }
 

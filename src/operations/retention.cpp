@@ -87,6 +87,8 @@ void archive_batch(ArchiveSink& archive, const std::vector<PurgeCandidate>& batc
   } catch (const std::exception& e) {
     throw StoreError(
         std::string("archive sink failed; nothing of this batch was purged: ") + e.what(), false);
+  } catch (...) {
+    throw StoreError("archive sink failed; nothing of this batch was purged", false);
   }
 }
 

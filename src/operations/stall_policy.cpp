@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "base/text.hpp"
+#include "base/validation.hpp"
 #include "incursa/platform/error.hpp"
 
 namespace incursa::platform {
@@ -23,6 +24,7 @@ void StallPolicy::validate() const {
   }
   for (const auto& [prefix, threshold] : thresholds) {
     if (prefix.empty()) throw ValidationError("thresholds", "prefixes must not be empty");
+    validation::name_prefix(prefix, "thresholds");
     if (threshold <= Duration::zero()) {
       throw ValidationError("thresholds[" + prefix + "]", "must be positive");
     }

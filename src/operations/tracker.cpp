@@ -323,6 +323,10 @@ std::vector<OperationSnapshot> Tracker::find_stalled(const StallQuery& query) {
     throw ValidationError("statuses", "must be Pending, Running or both");
   }
   validation::page_size(query.limit, limits::kMaxEventPageSize);
+  if (query.name_prefix) validation::name_prefix(*query.name_prefix);
+  for (const std::string& prefix : query.exclude_name_prefixes) {
+    validation::name_prefix(prefix, "exclude_name_prefixes");
+  }
   StaleQuery stale;
   stale.statuses = query.statuses;
   stale.basis = query.basis;

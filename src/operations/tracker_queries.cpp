@@ -18,9 +18,7 @@ constexpr std::size_t kMaxTimelineItems = 10000;
 
 void validate_filter(const OperationFilter& f) {
   if (f.name) validation::operation_name(*f.name);
-  if (f.name_prefix && (f.name_prefix->empty() || f.name_prefix->size() > limits::kMaxNameLength)) {
-    throw ValidationError("name_prefix", "must be 1-200 characters");
-  }
+  if (f.name_prefix) validation::name_prefix(*f.name_prefix);
   validation::tags(f.tags);
   if (f.started_from && f.started_to && *f.started_to < *f.started_from) {
     throw ValidationError("started_to", "must not be before started_from");

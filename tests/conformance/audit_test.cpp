@@ -178,6 +178,11 @@ TEST_P(StoreConformance, AuditQueryFiltersNewestFirst) {
             (std::vector<std::string>{"invoice.paid/in_2", "invoice.paid/in_1"}));
   EXPECT_EQ(log.query({.limit = 2}).size(), 2u);
   EXPECT_THROW(log.query({.limit = 0}), ValidationError);
+  // Filters every store reads alike: no NUL or other control character.
+  const std::string nul("in\0voice", 8);
+  EXPECT_THROW(log.query({.name = nul}), ValidationError);
+  EXPECT_THROW(log.query({.anchors = {{"Invoice", nul, ""}}}), ValidationError);
+  EXPECT_THROW(log.query({.anchors = {{nul, "in_1", ""}}}), ValidationError);
 }
 
 std::vector<std::string> entry_names(const Timeline& tl) {

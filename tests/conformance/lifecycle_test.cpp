@@ -311,6 +311,13 @@ TEST_P(StoreConformance, RecordFailureCleansOversizedAndInvalidText) {
   ASSERT_TRUE(s.message.has_value());
   EXPECT_LE(s.message->size(), 1024u);
   EXPECT_TRUE(s.message->ends_with("..."));
+
+  // A NUL in the text (from a decoded payload, say) cannot be stored: it
+  // becomes '?', and the failure is still recorded.
+  const OperationId nul = start();
+  record_failure(*tracker, nul, std::string_view("bad\0byte", 8));
+  EXPECT_EQ(tracker->get_snapshot(nul)->status, S::Failed);
+  EXPECT_EQ(tracker->get_snapshot(nul)->message, "bad?byte");
 }
 
 }  // namespace

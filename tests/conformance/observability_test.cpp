@@ -71,6 +71,35 @@ TEST_P(StoreConformance, EmitterStartDataAndAmbientCorrelation) {
   EXPECT_EQ(audit[0].occurred_at, op.started_at);
 }
 
+// The operation was written, so its audit event must be too: a completion
+// message or cancel reason at the limit, and tags that escape past the audit
+// data limit, are fitted, not refused.
+TEST_P(StoreConformance, ObservedTrackerAuditsOperationsAtEveryLimit) {
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  AuditLog log(audit_store(store), {.clock = clock});
+  PlatformEventEmitter emitter(log);
+  ObservedTracker observed(*tracker, *tracker, &emitter, nullptr);
+  StartOptions options;
+  for (int k = 0; k < 32; ++k) options.tags["k" + std::to_string(k)] = std::string(256, '"');
+  const OperationId id = observed.start("Observed.Limits", options).id;
+  observed.request_cancel(id, std::string(1024, 'r'));
+  observed.complete(id, S::Canceled, std::string(1024, 'm'));
+  const auto events = log.query({.anchors = {{"Operation", id.value(), ""}}});
+  ASSERT_EQ(events.size(), 3U);  // completed, cancel_requested, started
+  for (const AuditEvent& e : events) {
+    EXPECT_LE(e.display_message.size(), 1024U) << e.name;
+    const auto data = nlohmann::json::parse(*e.data_json);
+    EXPECT_EQ(data["tags"]["operationId"], id.value()) << e.name;
+    EXPECT_EQ(data["tags_omitted"], 32) << e.name;
+  }
+  for (const AuditEvent& e : events) {
+    if (e.name != "operation.started") {  // the two that carry a 1024-byte text
+      EXPECT_TRUE(e.display_message.ends_with("...")) << e.name << ": " << e.display_message;
+    }
+  }
+  EXPECT_EQ(tracker->get_snapshot(id)->tags.size(), 32U);  // the operation keeps them all
+}
+
 TEST_P(StoreConformance, ObservedTrackerEmitsEachFactOnceAndCounts) {
   INCURSA_REQUIRE_CAPABILITY(audit);
   AuditLog log(audit_store(store), {.clock = clock});

@@ -177,6 +177,16 @@ TEST_P(StoreConformance, BadListQueriesAreRejected) {
   q.filter.started_from = clock->now();
   q.filter.started_to = clock->now() - 1s;
   EXPECT_THROW(tracker->list(q), ValidationError);
+  // A prefix no store could read alike (PostgreSQL would cut it at the NUL).
+  for (const std::string& prefix :
+       {std::string("Web\0hook", 8), std::string("a\nb"), std::string("\xFF"), std::string()}) {
+    q.filter = {};
+    q.filter.name_prefix = prefix;
+    EXPECT_THROW(tracker->list(q), ValidationError);
+    EXPECT_THROW(tracker->count_by_status(q.filter), ValidationError);
+    EXPECT_THROW(tracker->find_stalled({.name_prefix = prefix}), ValidationError);
+    EXPECT_THROW(tracker->find_stalled({.exclude_name_prefixes = {prefix}}), ValidationError);
+  }
 }
 
 TEST_P(StoreConformance, CountByStatusHonoursFilters) {

@@ -127,6 +127,7 @@ TEST(MessageText, ShortValidTextUnchanged) {
   EXPECT_EQ(to_message_text("", 10), "");
   EXPECT_EQ(to_message_text("hello", 10), "hello");
   EXPECT_EQ(to_message_text("caf\xc3\xa9 \xf0\x9f\x98\x80", 1024), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_EQ(to_message_text(std::string_view("a\0b", 3), 10), "a?b");  // no store keeps a NUL
   EXPECT_EQ(to_message_text("exactly10!", 10), "exactly10!");
 }
 

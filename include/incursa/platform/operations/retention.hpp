@@ -72,7 +72,9 @@ struct PurgeResult {
   std::size_t operations_purged = 0;
   std::size_t events_purged = 0;
   std::size_t batches = 0;
-  bool complete = true;  // false when max_batches stopped it with more to do
+  // false when it stopped at max_batches, before it could see whether anything
+  // was left: run it again (a run that finds nothing is cheap).
+  bool complete = true;
 };
 
 // The archive line for one purged operation: id, name, status, started_at,
