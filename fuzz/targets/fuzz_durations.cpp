@@ -26,7 +26,7 @@
 namespace {
 
 using namespace incursa::platform;
-using incursa::tools::Duration;
+using incursa::platform::tools::Duration;
 
 constexpr std::int64_t kMaxMs = 100LL * 365 * 24 * 3600 * 1000;
 
@@ -84,16 +84,17 @@ void check_duration(std::string_view text) {
     FUZZ_CHECK(expected && *expected <= kMaxMs);
     FUZZ_CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(*got).count() == *expected);
     FUZZ_CHECK(*got >= Duration::zero());
-    const std::string shown = incursa::tools::format_duration(*got);
+    const std::string shown = incursa::platform::tools::format_duration(*got);
     FUZZ_CHECK(!shown.empty());
     // Exact below a second ("850ms") and for whole seconds below a minute ("12s").
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*got).count();
     if (ms < 1000 || (ms % 1000 == 0 && ms < 60'000)) FUZZ_CHECK(parse_duration(shown) == *got);
     // Negative durations format with a leading '-'.
-    FUZZ_CHECK(*got == Duration::zero() || incursa::tools::format_duration(-*got) == "-" + shown);
+    FUZZ_CHECK(*got == Duration::zero() ||
+               incursa::platform::tools::format_duration(-*got) == "-" + shown);
   }
   try {
-    const Duration d = incursa::tools::parse_duration_arg(text, "--for");
+    const Duration d = incursa::platform::tools::parse_duration_arg(text, "--for");
     FUZZ_CHECK(got && d == *got);
   } catch (const ValidationError& e) {
     FUZZ_CHECK(!got);
@@ -114,7 +115,7 @@ std::optional<Timestamp> check_iso(std::string_view text) {
   FUZZ_CHECK(shown.size() == 27 && shown.back() == 'Z');
   FUZZ_CHECK(parse_iso8601(shown, "at") == t);
   FUZZ_CHECK(format_iso8601(parse_iso8601(shown, "at")) == shown);
-  (void)incursa::tools::format_time(t);
+  (void)incursa::platform::tools::format_time(t);
   return t;
 }
 
@@ -122,13 +123,13 @@ void check_time_arg(std::string_view text, const std::optional<Timestamp>& iso) 
   // A fixed "now" well inside the representable range.
   const Timestamp now = Timestamp(std::chrono::seconds(1'767'225'600));  // 2026-01-01
   try {
-    const Timestamp t = incursa::tools::parse_time_arg(text, "--since", now);
+    const Timestamp t = incursa::platform::tools::parse_time_arg(text, "--since", now);
     if (text.find('T') != std::string_view::npos) {
       FUZZ_CHECK(iso && t == *iso);
     } else {
       FUZZ_CHECK(t == now - parse_duration(text));
     }
-    (void)incursa::tools::format_relative(t, now);
+    (void)incursa::platform::tools::format_relative(t, now);
   } catch (const ValidationError& e) {
     FUZZ_CHECK(e.field().rfind("--since '", 0) == 0);
     if (text.find('T') != std::string_view::npos) FUZZ_CHECK(!iso);
@@ -146,7 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Any Duration formats without throwing or overflowing (including the minimum).
     incursa::fuzz::Reader in(text);
     const auto ticks = static_cast<Duration::rep>(in.u64());
-    FUZZ_CHECK(!incursa::tools::format_duration(Duration(ticks)).empty());
+    FUZZ_CHECK(!incursa::platform::tools::format_duration(Duration(ticks)).empty());
   }
   return 0;
 }

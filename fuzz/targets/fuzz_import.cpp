@@ -18,6 +18,7 @@
 namespace {
 
 using namespace incursa;
+using namespace incursa::platform;
 
 std::string export_text(platform::OperationStore& store, tools::ExportSummary* summary) {
   std::ostringstream out;

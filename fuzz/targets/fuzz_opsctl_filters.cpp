@@ -21,6 +21,7 @@
 namespace {
 
 using namespace incursa;
+using namespace incursa::platform;
 
 }  // namespace
 

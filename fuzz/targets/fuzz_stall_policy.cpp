@@ -16,6 +16,7 @@
 namespace {
 
 using namespace incursa;
+using namespace incursa::platform;
 using platform::StallPolicy;
 
 // Exact in parse_duration's syntax, each number within its 12 digits: "1d2h3m4s5ms".

@@ -6,7 +6,16 @@ namespace incursa::platform {
 
 StallMonitor::StallMonitor(OperationTracker& tracker, OperationWatcher& watcher,
                            StallMonitorOptions options)
-    : tracker_(tracker), watcher_(watcher), options_(std::move(options)) {
+    : tracker_(tracker),
+      watcher_(watcher),
+      options_(std::move(options)),
+      loop_(
+          options_.interval,
+          [this] {
+            StallScanResult result = scan_once();
+            if (options_.on_scan) options_.on_scan(result);
+          },
+          options_.on_error) {
   options_.policy.validate();
   if (options_.batch_limit == 0) throw ValidationError("batch_limit", "must be positive");
   if (options_.fail_after_stalls < 0) {
@@ -46,30 +55,8 @@ StallScanResult StallMonitor::scan_once() {
   return result;
 }
 
-void StallMonitor::start() {
-  if (thread_.joinable()) return;
-  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
-}
+void StallMonitor::start() { loop_.start(); }
 
-void StallMonitor::stop() {
-  if (!thread_.joinable()) return;
-  thread_.request_stop();
-  wake_.notify_all();
-  thread_.join();
-}
-
-void StallMonitor::run(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    try {
-      StallScanResult result = scan_once();
-      if (options_.on_scan) options_.on_scan(result);
-    } catch (const std::exception& e) {
-      // A failed scan (a store outage, say) must not end the monitor; the next one retries.
-      if (options_.on_error) options_.on_error(e);
-    }
-    std::unique_lock lock(wait_mutex_);
-    wake_.wait_for(lock, stop, options_.interval, [] { return false; });
-  }
-}
+void StallMonitor::stop() { loop_.stop(); }
 
 }  // namespace incursa::platform

@@ -4,7 +4,7 @@
 
 #include "opsctl_fixture.hpp"
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 namespace {
 
 using nlohmann::json;
@@ -162,4 +162,4 @@ TEST_F(Actions, MigrateCreatesAStoreAndBackupCopiesIt) {
 }
 
 }  // namespace
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

@@ -3,7 +3,7 @@
 
 #include "opsctl_fixture.hpp"
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 namespace {
 
 using nlohmann::json;
@@ -109,4 +109,4 @@ TEST_F(Demo, WatchForStopsByItself) {
 }
 
 }  // namespace
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

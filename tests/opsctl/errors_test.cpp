@@ -4,7 +4,7 @@
 
 #include "opsctl_fixture.hpp"
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 namespace {
 
 TEST_F(OpsctlTest, BadDurationIsBadInput) {
@@ -147,4 +147,4 @@ TEST_F(OpsctlTest, EverySubcommandHelpIsComplete) {
 }
 
 }  // namespace
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

@@ -9,7 +9,7 @@
 
 #include "incursa/platform/platform.hpp"
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 
 namespace {
 
@@ -216,4 +216,4 @@ std::string OpsctlTest::copy_of_fixture(const std::string& name) const {
   return path;
 }
 
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

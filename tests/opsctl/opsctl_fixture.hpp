@@ -11,7 +11,7 @@
 
 #include "opsctl_runner.hpp"
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 
 // The fixture's operations start at 2026-01-01T00:00:00Z; opsctl runs with this "now".
 inline constexpr const char* kNow = "2026-01-01T02:00:00Z";
@@ -68,4 +68,4 @@ class OpsctlTest : public ::testing::Test {
   TempDir dir_;
 };
 
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

@@ -14,7 +14,7 @@
 
 extern char** environ;
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 
 namespace {
 
@@ -160,4 +160,4 @@ RunResult run_opsctl(const std::vector<std::string>& args, const RunOptions& opt
   return result;
 }
 
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 
 struct RunResult {
   int exit_code = -1;  // 128 + signal number if the child was killed by a signal
@@ -31,4 +31,4 @@ const std::string& opsctl_path();
 // Runs `opsctl args...`. Throws std::runtime_error if it cannot be started.
 RunResult run_opsctl(const std::vector<std::string>& args, const RunOptions& options = {});
 
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

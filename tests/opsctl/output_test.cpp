@@ -6,7 +6,7 @@
 
 #include "opsctl_fixture.hpp"
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 namespace {
 
 using nlohmann::json;
@@ -204,4 +204,4 @@ TEST_F(Json, WatchFrame) {
 }
 
 }  // namespace
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

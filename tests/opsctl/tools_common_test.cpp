@@ -12,7 +12,7 @@
 #include "incursa/tools/text_table.hpp"
 #include "incursa/tools/transfer.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 namespace {
 
 using namespace std::chrono_literals;
@@ -168,4 +168,4 @@ TEST(AuditJson, RoundTripsEveryField) {
 }
 
 }  // namespace
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

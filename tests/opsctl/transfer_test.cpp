@@ -7,7 +7,7 @@
 
 #include "opsctl_fixture.hpp"
 
-namespace incursa::opsctl::testing {
+namespace incursa::platform::opsctl::testing {
 namespace {
 
 using nlohmann::json;
@@ -171,4 +171,4 @@ TEST_F(Transfer, DemoDataRoundTripsToo) {
 }
 
 }  // namespace
-}  // namespace incursa::opsctl::testing
+}  // namespace incursa::platform::opsctl::testing

@@ -8,7 +8,7 @@
 #include "incursa/platform/stores/sqlite_store.hpp"
 #endif
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -22,7 +22,8 @@ int run_migrate(Context& ctx, const AdminOptions& o) {
   // processes starting together migrate it once).
   auto store = ctx.open(tools::OpenMode::CreateIfMissing);
   nlohmann::ordered_json doc = {{"store", ctx.shown_store_uri()}, {"kind", store->kind()}};
-  std::string text = ctx.shown_store_uri() + ": " + std::string(store->kind()) + " store is up to date";
+  std::string text =
+      ctx.shown_store_uri() + ": " + std::string(store->kind()) + " store is up to date";
 #ifdef INCURSA_OPSCTL_HAVE_SQLITE
   if (auto sqlite = std::dynamic_pointer_cast<platform::SqliteStore>(store)) {
     doc["schema_version"] = sqlite->schema_version();
@@ -45,7 +46,8 @@ int run_backup(Context& ctx, [[maybe_unused]] const AdminOptions& o) {
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(o.file, ec);
     if (o.json) {
-      ctx.print_json({{"store", ctx.shown_store_uri()}, {"file", o.file}, {"bytes", ec ? 0 : bytes}});
+      ctx.print_json(
+          {{"store", ctx.shown_store_uri()}, {"file", o.file}, {"bytes", ec ? 0 : bytes}});
     } else {
       ctx.print("backed up " + ctx.shown_store_uri() + " to " + o.file +
                 (ec ? "" : " (" + std::to_string(bytes) + " bytes)") + "\n");
@@ -79,4 +81,4 @@ void add_admin_commands(CLI::App& app, Context& ctx) {
   b->callback([&ctx, backup] { ctx.action = [&ctx, backup] { return run_backup(ctx, *backup); }; });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

@@ -9,7 +9,7 @@
 #include "incursa/platform/observability/platform_event_emitter.hpp"
 #include "render.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -109,4 +109,4 @@ void add_control_commands(CLI::App& app, Context& ctx) {
       [&ctx, complete] { ctx.action = [&ctx, complete] { return run_complete(ctx, *complete); }; });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

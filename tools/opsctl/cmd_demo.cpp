@@ -18,7 +18,7 @@
 #include "incursa/tools/interrupt_signals.hpp"
 #include "watch_view.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -231,4 +231,4 @@ void add_demo_command(CLI::App& app, Context& ctx) {
   d->callback([&ctx, demo] { ctx.action = [&ctx, demo] { return run_demo(ctx, *demo); }; });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

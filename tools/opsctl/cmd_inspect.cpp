@@ -7,7 +7,7 @@
 #include "incursa/platform/operations/operation_json.hpp"
 #include "render.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -179,4 +179,4 @@ void add_inspect_commands(CLI::App& app, Context& ctx) {
       });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

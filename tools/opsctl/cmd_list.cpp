@@ -7,7 +7,7 @@
 #include "incursa/tools/text_table.hpp"
 #include "render.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -118,4 +118,4 @@ void add_list_commands(CLI::App& app, Context& ctx) {
   c->callback([&ctx, count] { ctx.action = [&ctx, count] { return run_count(ctx, *count); }; });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

@@ -6,7 +6,7 @@
 #include "incursa/platform/operations/retention.hpp"
 #include "incursa/tools/durations.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -72,4 +72,4 @@ void add_retention_commands(CLI::App& app, Context& ctx) {
   p->callback([&ctx, purge] { ctx.action = [&ctx, purge] { return run_purge(ctx, *purge); }; });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

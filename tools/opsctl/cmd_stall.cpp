@@ -12,7 +12,7 @@
 #include "incursa/tools/text_table.hpp"
 #include "render.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -223,4 +223,4 @@ void add_stall_commands(CLI::App& app, Context& ctx) {
   m->callback([&ctx, mark] { ctx.action = [&ctx, mark] { return run_mark_stalled(ctx, *mark); }; });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

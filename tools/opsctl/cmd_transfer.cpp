@@ -11,7 +11,7 @@
 #include "incursa/platform/error.hpp"
 #include "incursa/tools/transfer.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -137,4 +137,4 @@ void add_transfer_commands(CLI::App& app, Context& ctx) {
   i->callback([&ctx, imp] { ctx.action = [&ctx, imp] { return run_import(ctx, *imp); }; });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

@@ -10,7 +10,7 @@
 #include "incursa/tools/interrupt_signals.hpp"
 #include "watch_view.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -79,4 +79,4 @@ void add_watch_command(CLI::App& app, Context& ctx) {
   w->callback([&ctx, watch] { ctx.action = [&ctx, watch] { return run_watch(ctx, *watch); }; });
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

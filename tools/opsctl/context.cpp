@@ -9,7 +9,7 @@
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/stores/store_factory.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -93,4 +93,4 @@ platform::OperationId parse_id(const std::string& text, const std::string& what)
   }
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

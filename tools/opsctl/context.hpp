@@ -15,7 +15,7 @@
 #include "incursa/tools/store_config.hpp"
 #include "incursa/tools/style.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 using platform::Timestamp;
 
@@ -88,4 +88,4 @@ std::string program_name(const std::string& argv0);
 // An operation id from the command line; ValidationError names `what` and the text.
 platform::OperationId parse_id(const std::string& text, const std::string& what = "ID");
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

@@ -4,7 +4,7 @@
 #include "incursa/platform/error.hpp"
 #include "incursa/tools/durations.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 void FilterOptions::add_to(CLI::App& c, bool with_status) {
   const char* filters = "Filters";
@@ -80,4 +80,4 @@ platform::OperationFilter FilterOptions::build(platform::Timestamp now) const {
   return f;
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

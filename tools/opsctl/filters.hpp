@@ -9,7 +9,7 @@
 
 #include "incursa/platform/operations/operation_query.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 struct FilterOptions {
   std::vector<std::string> statuses;
@@ -30,4 +30,4 @@ struct FilterOptions {
   platform::OperationFilter build(platform::Timestamp now) const;
 };
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

@@ -15,6 +15,7 @@
 namespace {
 
 using namespace incursa;
+using namespace incursa::platform;
 
 // Every error is one line: "opsctl: <what was wrong>".
 int fail(int code, std::string message) {

@@ -7,7 +7,7 @@
 #include "incursa/tools/audit_json.hpp"
 #include "incursa/tools/text_table.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -246,4 +246,4 @@ std::string render_timeline(const platform::Timeline& timeline, Timestamp now,
   return out;
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

@@ -13,7 +13,7 @@
 #include "incursa/tools/durations.hpp"
 #include "incursa/tools/style.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 using platform::OperationEvent;
 using platform::OperationSnapshot;
@@ -50,4 +50,4 @@ std::string purged_text(const platform::PurgedOperation& purged);
 std::string render_timeline(const platform::Timeline& timeline, Timestamp now,
                             const tools::Style& style);
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

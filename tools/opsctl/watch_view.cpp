@@ -12,7 +12,7 @@
 #include "incursa/tools/text_table.hpp"
 #include "render.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 namespace {
 
@@ -254,4 +254,4 @@ void FramePrinter::print(const WatchFrame& frame, const std::vector<std::string>
   std::fflush(stdout);
 }
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

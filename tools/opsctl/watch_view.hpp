@@ -10,7 +10,7 @@
 #include "incursa/platform/operations/tracker.hpp"
 #include "incursa/tools/style.hpp"
 
-namespace incursa::opsctl {
+namespace incursa::platform::opsctl {
 
 struct WatchQuery {
   platform::OperationFilter filter{};  // statuses are ignored: the view picks them
@@ -64,4 +64,4 @@ class FramePrinter {
   bool drawn_ = false;
 };
 
-}  // namespace incursa::opsctl
+}  // namespace incursa::platform::opsctl

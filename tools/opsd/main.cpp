@@ -33,7 +33,6 @@ namespace {
 
 using namespace incursa::platform;
 using namespace incursa::platform::opsd;
-namespace tools = incursa::tools;
 
 std::mutex log_mutex;
 
@@ -86,14 +85,13 @@ void run_demo(std::stop_token stop, std::chrono::milliseconds duration, Operatio
   }
 }
 
-int serve(const OpsdOptions& o) {
-  // First: it blocks SIGINT/SIGTERM, and only threads started after it inherit that.
-  tools::InterruptSignals signals;
-  const AuthPolicy auth = load_auth(o);
+// Says whether opsd may listen where it was asked to, and logs what a
+// reader of the log should know about access.
+bool listening_allowed(const OpsdOptions& o, const AuthPolicy& auth) {
   if (!o.listen.loopback() && auth.tokens.empty()) {
     log_line("refusing to listen on " + o.listen.host +
              ": beyond loopback a token is required (OPSD_TOKEN or --token-file)");
-    return 2;
+    return false;
   }
   if (auth.tokens.empty()) {
     log_line(
@@ -103,38 +101,99 @@ int serve(const OpsdOptions& o) {
     log_line("warning: --allow-anonymous-reads on " + o.listen.host +
              ": anyone who can reach this address can read every operation");
   }
+  return true;
+}
 
-  const std::string uri = tools::resolve_store_uri(o.store);
-  const auto store = tools::open_tool_store(uri, tools::OpenMode::CreateIfMissing);
-  const auto clock = SystemClock::instance();
+// Everything a running opsd holds, built in dependency order (and destroyed in
+// the reverse): the store, the tracker chain the API writes through, the change
+// feed, the HTTP server, and the background work around them.
+class Service {
+ public:
+  Service(const OpsdOptions& o, const AuthPolicy& auth)
+      : options_(o),
+        store_(tools::open_tool_store(tools::resolve_store_uri(o.store),
+                                      tools::OpenMode::CreateIfMissing)),
+        tracker_(store_),
+        audit_(audit_store(store_)),
+        emitter_(audit_),
+        observed_(tracker_, tracker_, &emitter_, &metrics_),
+        api_(observed_, observed_, feed_),
+        // The demo writes its own audit events (tools/common), so its chain only counts.
+        demo_observed_(tracker_, tracker_, nullptr, &metrics_),
+        demo_chain_(demo_observed_, demo_observed_, feed_),
+        ctx_(api_, feed_, metrics_, auth, o.limits, std::string(store_->kind()), clock()),
+        server_(with_logging(ctx_, o), o.access_log) {
+    // A memory store has no other writers to find.
+    if (store_->kind() != "memory") poller_.emplace(api_, feed_, clock(), poller_options(o));
+    // `api_` is an ObservedTracker chain: it audits and counts each stall it marks.
+    if (!o.no_stall_monitor) monitor_.emplace(api_, api_, monitor_options(o));
+  }
 
-  Tracker tracker(store);
-  AuditLog audit(audit_store(store));
-  PlatformEventEmitter emitter(audit);
-  OperationMetrics metrics;
-  ObservedTracker observed(tracker, tracker, &emitter, &metrics);
-  ChangeFeed feed;
-  FeedTracker api(observed, observed, feed);
-  // The demo writes its own audit events (tools/common), so its chain only counts.
-  ObservedTracker demo_observed(tracker, tracker, nullptr, &metrics);
-  FeedTracker demo_chain(demo_observed, demo_observed, feed);
+  // The address actually bound (port 0 picks one), or nothing after logging why.
+  std::optional<ListenAddress> bind() {
+    const int port = server_.bind(options_.listen.host, options_.listen.port);
+    if (port <= 0) {
+      log_line("cannot listen on " + options_.listen.host + ":" +
+               std::to_string(options_.listen.port));
+      return std::nullopt;
+    }
+    ListenAddress bound = options_.listen;
+    bound.port = port;
+    return bound;
+  }
 
-  ApiContext ctx(api, feed, metrics, auth, o.limits, std::string(store->kind()), *clock);
-  ctx.cors_origins = o.cors_origins;
-  ctx.log = log_line;
-  OpsdServer server(ctx, o.access_log);
+  void start_background_work() {
+    if (poller_) poller_->start();
+    if (monitor_) monitor_->start();
+    if (options_.demo) {
+      demo_ = std::jthread([this](std::stop_token stop) {
+        run_demo(stop, options_.demo_duration, demo_chain_, demo_chain_, audit_);
+      });
+    }
+  }
 
-  StorePollerOptions poll;
-  poll.interval = o.poll_interval;
-  poll.on_error = [](const std::exception& e) {
-    log_line(std::string("poll failed: ") + e.what());
-  };
-  // A memory store has no other writers to find.
-  std::optional<StorePoller> poller;
-  if (store->kind() != "memory") poller.emplace(api, feed, *clock, poll);
+  // Serves until `stop` fires (a signal). Returns false if the server failed.
+  bool serve_until(std::stop_token stop) {
+    // Runs on the signal thread (or right here, if a signal came already).
+    std::stop_callback on_signal(stop, [&] {
+      log_line("stopping");
+      feed_.close();  // ends streams and waits, so the workers can be joined
+      server_.stop();
+    });
+    return server_.run();
+  }
 
-  std::optional<StallMonitor> monitor;
-  if (!o.no_stall_monitor) {
+  void stop_background_work() {
+    feed_.close();
+    if (demo_.joinable()) {
+      demo_.request_stop();
+      demo_.join();
+    }
+    if (monitor_) monitor_->stop();
+    if (poller_) poller_->stop();
+  }
+
+  std::string_view store_kind() const { return store_->kind(); }
+
+ private:
+  static const Clock& clock() { return *SystemClock::instance(); }
+
+  static ApiContext& with_logging(ApiContext& ctx, const OpsdOptions& o) {
+    ctx.cors_origins = o.cors_origins;
+    ctx.log = log_line;
+    return ctx;
+  }
+
+  static StorePollerOptions poller_options(const OpsdOptions& o) {
+    StorePollerOptions poll;
+    poll.interval = o.poll_interval;
+    poll.on_error = [](const std::exception& e) {
+      log_line(std::string("poll failed: ") + e.what());
+    };
+    return poll;
+  }
+
+  static StallMonitorOptions monitor_options(const OpsdOptions& o) {
     StallMonitorOptions m;
     if (o.stall_policy_file) {
       const tools::StallPolicyFile file = tools::load_stall_policy_file(*o.stall_policy_file);
@@ -142,7 +201,6 @@ int serve(const OpsdOptions& o) {
       m.fail_after_stalls = file.fail_after_stalls;
     }
     m.interval = o.stall_interval;
-    // `api` is an ObservedTracker chain: it already audits and counts each stall.
     m.on_scan = [](const StallScanResult& r) {
       for (const OperationSnapshot& op : r.marked) {
         log_line("stall monitor: " + op.name + " " + op.id.value() + " marked Stalled");
@@ -151,48 +209,43 @@ int serve(const OpsdOptions& o) {
     m.on_error = [](const std::exception& e) {
       log_line(std::string("stall scan failed: ") + e.what());
     };
-    monitor.emplace(api, api, std::move(m));
+    return m;
   }
 
-  const int port = server.bind(o.listen.host, o.listen.port);
-  if (port <= 0) {
-    log_line("cannot listen on " + o.listen.host + ":" + std::to_string(o.listen.port));
-    return 1;
-  }
-  ListenAddress bound = o.listen;
-  bound.port = port;
+  const OpsdOptions& options_;
+  std::shared_ptr<OperationStore> store_;
+  Tracker tracker_;
+  AuditLog audit_;
+  PlatformEventEmitter emitter_;
+  OperationMetrics metrics_;
+  ObservedTracker observed_;
+  ChangeFeed feed_;
+  FeedTracker api_;
+  ObservedTracker demo_observed_;
+  FeedTracker demo_chain_;
+  ApiContext ctx_;
+  OpsdServer server_;
+  std::optional<StorePoller> poller_;
+  std::optional<StallMonitor> monitor_;
+  std::jthread demo_;
+};
+
+int serve(const OpsdOptions& o) {
+  // First: it blocks SIGINT/SIGTERM, and only threads started after it inherit that.
+  tools::InterruptSignals signals;
+  const AuthPolicy auth = load_auth(o);
+  if (!listening_allowed(o, auth)) return 2;
+  Service service(o, auth);
+  const std::optional<ListenAddress> bound = service.bind();
+  if (!bound) return 1;
   // The first line is for programs (the tests read it); the second for people.
-  std::printf("listening on %s\ndashboard: %s/\n", bound.url().c_str(), bound.url().c_str());
+  std::printf("listening on %s\ndashboard: %s/\n", bound->url().c_str(), bound->url().c_str());
   std::fflush(stdout);
-
-  if (poller) poller->start();
-  if (monitor) monitor->start();
-  std::jthread demo;
-  if (o.demo) {
-    demo = std::jthread([&](std::stop_token stop) {
-      run_demo(stop, o.demo_duration, demo_chain, demo_chain, audit);
-    });
-  }
-  log_line("serving store " + std::string(store->kind()) + " on " + bound.url() +
+  service.start_background_work();
+  log_line("serving store " + std::string(service.store_kind()) + " on " + bound->url() +
            (o.demo ? " with the demo workload" : ""));
-
-  bool ok = false;
-  {
-    // Runs on the signal thread (or right here, if a signal came already).
-    std::stop_callback on_signal(signals.token(), [&] {
-      log_line("stopping");
-      feed.close();  // ends streams and waits, so the workers can be joined
-      server.stop();
-    });
-    ok = server.run();
-  }
-  feed.close();
-  if (demo.joinable()) {
-    demo.request_stop();
-    demo.join();
-  }
-  if (monitor) monitor->stop();
-  if (poller) poller->stop();
+  const bool ok = service.serve_until(signals.token());
+  service.stop_background_work();
   return ok ? 0 : 1;
 }
 

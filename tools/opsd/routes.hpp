@@ -6,7 +6,10 @@
 
 #include <exception>
 #include <optional>
+#include <regex>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "api_context.hpp"
 #include "api_error.hpp"
@@ -15,10 +18,28 @@
 
 namespace incursa::platform::opsd {
 
-void register_operation_writes(httplib::Server& server, ApiContext& ctx);  // POST /v1/operations…
-void register_operation_reads(httplib::Server& server, ApiContext& ctx);   // GET /v1/operations…
-void register_wait(httplib::Server& server, ApiContext& ctx);              // GET …/{id}:wait
-void register_stream(httplib::Server& server, ApiContext& ctx);            // GET /v1/stream
+// A request/response route of the operations API: the table the server
+// registers (register_operation_routes) and the request fuzzer drives
+// (dispatch), so both run the same handlers.
+struct ApiRoute {
+  const char* method;   // "GET" or "POST"
+  const char* pattern;  // cpp-httplib's regex; the first group is the operation id
+  void (*handler)(ApiContext& ctx, const httplib::Request& req, const std::string& body,
+                  httplib::Response& res);
+};
+std::vector<ApiRoute> operation_read_routes();   // GET /v1/operations…, /v1/counts
+std::vector<ApiRoute> operation_write_routes();  // POST /v1/operations…
+
+// Registers every read and write route on `server` (POST bodies read under the
+// size limit, errors in the API's shape).
+void register_operation_routes(httplib::Server& server, ApiContext& ctx);
+// Answers `req` as the server would once it got past authentication: the first
+// route whose method and pattern match, or a 404; every error as a JSON error.
+void dispatch(ApiContext& ctx, httplib::Request req, const std::string& body,
+              httplib::Response& res);
+
+void register_wait(httplib::Server& server, ApiContext& ctx);       // GET …/{id}:wait
+void register_stream(httplib::Server& server, ApiContext& ctx);     // GET /v1/stream
 void register_system(httplib::Server& server, ApiContext& ctx);     // /healthz /metrics /v1/session
 void register_dashboard(httplib::Server& server, ApiContext& ctx);  // / and /static/*
 

@@ -16,18 +16,21 @@ namespace {
   throw ApiError(404, "not_found", "operation " + id.value() + " not found", "operation_id");
 }
 
-void list(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void list(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,
+          httplib::Response& res) {
   check_params(req, {"order", "limit", "page_size", "page_token"}, true);
   const OperationQuery query = list_query_from(req, ctx.limits.max_page_size);
   send_json(res, 200, page_json(ctx.tracker.list(query)));
 }
 
-void counts(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void counts(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,
+            httplib::Response& res) {
   check_params(req, {}, true);
   send_json(res, 200, counts_json(ctx.tracker.count_by_status(filter_from(req))));
 }
 
-void get(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void get(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,
+         httplib::Response& res) {
   check_params(req, {});
   const OperationId id = path_id(req);
   const auto op = ctx.tracker.get_snapshot(id);
@@ -35,7 +38,8 @@ void get(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   send_json(res, 200, {{"operation", operation_json(*op)}});
 }
 
-void events(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void events(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,
+            httplib::Response& res) {
   check_params(req, {"after", "limit"});
   const OperationId id = path_id(req);
   const std::int64_t after = int_param(req, "after", 0, 0, INT64_MAX);
@@ -51,7 +55,8 @@ void events(ApiContext& ctx, const httplib::Request& req, httplib::Response& res
   send_json(res, 200, body);
 }
 
-void children(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void children(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,
+              httplib::Response& res) {
   check_params(req, {"limit", "page_size", "page_token"});
   const OperationId id = path_id(req);
   const char* limit_name = req.has_param("page_size") ? "page_size" : "limit";
@@ -64,25 +69,24 @@ void children(ApiContext& ctx, const httplib::Request& req, httplib::Response& r
   send_json(res, 200, page_json(page));
 }
 
-void timeline(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void timeline(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,
+              httplib::Response& res) {
   check_params(req, {});
   send_json(res, 200, timeline_json(ctx.tracker.timeline(path_id(req))));
 }
 
 }  // namespace
 
-void register_operation_reads(httplib::Server& server, ApiContext& ctx) {
-  const auto bind = [&ctx](void (*f)(ApiContext&, const httplib::Request&, httplib::Response&)) {
-    return guarded(
-        ctx, [&ctx, f](const httplib::Request& req, httplib::Response& res) { f(ctx, req, res); });
+std::vector<ApiRoute> operation_read_routes() {
+  return {
+      {"GET", "/v1/operations", list},
+      {"GET", "/v1/counts", counts},
+      // After :wait (register_wait, registered first), so "{id}:wait" is the wait.
+      {"GET", R"(/v1/operations/([^/]+))", get},
+      {"GET", R"(/v1/operations/([^/]+)/events)", events},
+      {"GET", R"(/v1/operations/([^/]+)/children)", children},
+      {"GET", R"(/v1/operations/([^/]+)/timeline)", timeline},
   };
-  server.Get("/v1/operations", bind(list));
-  server.Get("/v1/counts", bind(counts));
-  // Registered after :wait (routes are tried in order), so "{id}:wait" is the wait.
-  server.Get(R"(/v1/operations/([^/]+))", bind(get));
-  server.Get(R"(/v1/operations/([^/]+)/events)", bind(events));
-  server.Get(R"(/v1/operations/([^/]+)/children)", bind(children));
-  server.Get(R"(/v1/operations/([^/]+)/timeline)", bind(timeline));
 }
 
 }  // namespace incursa::platform::opsd

@@ -121,19 +121,15 @@ void cancel(ApiContext& ctx, const httplib::Request& req, const std::string& tex
 
 }  // namespace
 
-void register_operation_writes(httplib::Server& server, ApiContext& ctx) {
-  using Handler =
-      void (*)(ApiContext&, const httplib::Request&, const std::string&, httplib::Response&);
-  const auto bind = [&ctx](Handler f) {
-    return guarded_post(ctx, [&ctx, f](const httplib::Request& req, const std::string& body,
-                                       httplib::Response& res) { f(ctx, req, body, res); });
+std::vector<ApiRoute> operation_write_routes() {
+  return {
+      {"POST", "/v1/operations", start},
+      {"POST", R"(/v1/operations/([^/]+)/progress)", progress},
+      {"POST", R"(/v1/operations/([^/]+)/heartbeat)", heartbeat},
+      {"POST", R"(/v1/operations/([^/]+)/events)", add_event},
+      {"POST", R"(/v1/operations/([^/]+)/complete)", complete},
+      {"POST", R"(/v1/operations/([^/]+)/cancel)", cancel},
   };
-  server.Post("/v1/operations", bind(start));
-  server.Post(R"(/v1/operations/([^/]+)/progress)", bind(progress));
-  server.Post(R"(/v1/operations/([^/]+)/heartbeat)", bind(heartbeat));
-  server.Post(R"(/v1/operations/([^/]+)/events)", bind(add_event));
-  server.Post(R"(/v1/operations/([^/]+)/complete)", bind(complete));
-  server.Post(R"(/v1/operations/([^/]+)/cancel)", bind(cancel));
 }
 
 }  // namespace incursa::platform::opsd

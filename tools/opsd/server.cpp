@@ -92,9 +92,18 @@ std::string default_message(int status) {
 
 }  // namespace
 
-OpsdServer::OpsdServer(ApiContext& ctx, bool access_log) : ctx_(ctx) { configure(access_log); }
+OpsdServer::OpsdServer(ApiContext& ctx, bool access_log) : ctx_(ctx) {
+  use_bounded_threads();
+  apply_limits();
+  set_security_headers();
+  server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return admit(req, res) ? HandlerResponse::Unhandled : HandlerResponse::Handled;
+  });
+  answer_errors_in_json(access_log);
+  register_routes();
+}
 
-void OpsdServer::configure(bool access_log) {
+void OpsdServer::use_bounded_threads() {
   const ServerLimits& limits = ctx_.limits;
   // Streams and waits hold a thread each for their whole life; the rest share
   // worker_threads, so a full house of streams cannot starve ordinary requests.
@@ -108,7 +117,10 @@ void OpsdServer::configure(bool access_log) {
     if (stop_requested_) server_.stop();  // the loop sees the closed socket and ends
     return pool;
   };
+}
 
+void OpsdServer::apply_limits() {
+  const ServerLimits& limits = ctx_.limits;
   const auto secs = [](std::chrono::milliseconds d) {
     return std::pair<time_t, time_t>(static_cast<time_t>(d.count() / 1000),
                                      static_cast<time_t>((d.count() % 1000) * 1000));
@@ -128,7 +140,9 @@ void OpsdServer::configure(bool access_log) {
   // cpp-httplib writes a response's head and body separately; with Nagle on, a
   // client's delayed ACK would hold the body back ~40 ms on every request.
   server_.set_tcp_nodelay(true);
+}
 
+void OpsdServer::set_security_headers() {
   server_.set_default_headers({
       {"X-Content-Type-Options", "nosniff"},
       {"X-Frame-Options", "DENY"},
@@ -142,96 +156,102 @@ void OpsdServer::configure(bool access_log) {
       {"Cross-Origin-Opener-Policy", "same-origin"},
       {"Cross-Origin-Resource-Policy", "same-origin"},
   });
+}
 
-  server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    const ServerLimits& l = ctx_.limits;
-    if (unsafe_path(req.path)) {
-      refuse(res, 400, "invalid_path", "the path may not contain `..` segments or backslashes");
-      return HandlerResponse::Handled;
-    }
-    std::size_t header_bytes = 0;
-    for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
-    if (req.headers.size() > l.max_header_count || header_bytes > l.max_header_bytes) {
-      refuse(res, 431, "headers_too_large", "too many or too large request headers");
-      return HandlerResponse::Handled;
-    }
-    // cpp-httplib 0.11 does not apply its payload limit to chunked bodies, so
-    // bodies must announce their length, which is then checked before reading.
-    if (req.has_header("Transfer-Encoding")) {
-      refuse(res, 411, "length_required", "send the body with Content-Length");
-      return HandlerResponse::Handled;
-    }
-    if (req.has_header("Content-Length")) {
-      const std::string length = req.get_header_value("Content-Length");
-      const bool digits = !length.empty() && length.size() < 19 &&
-                          std::all_of(length.begin(), length.end(),
-                                      [](unsigned char c) { return std::isdigit(c) != 0; });
-      if (!digits) {
-        refuse(res, 400, "bad_request", "Content-Length is not a number");
-        return HandlerResponse::Handled;
-      }
-      if (std::stoull(length) > l.max_body_bytes) {
-        refuse(res, 413, "payload_too_large",
-               "the body is over the limit of " + std::to_string(l.max_body_bytes) + " bytes");
-        return HandlerResponse::Handled;
-      }
-    }
+bool OpsdServer::admit(const httplib::Request& req, httplib::Response& res) {
+  return within_limits(req, res) && !answered_preflight(req, res) && authorized(req, res);
+}
 
-    // CORS is off unless origins were configured; then only those, exactly.
-    if (!ctx_.cors_origins.empty() && req.has_header("Origin")) {
-      const std::string origin = req.get_header_value("Origin");
-      if (std::find(ctx_.cors_origins.begin(), ctx_.cors_origins.end(), origin) !=
-          ctx_.cors_origins.end()) {
-        res.set_header("Access-Control-Allow-Origin", origin);
-        res.set_header("Vary", "Origin");
-        if (req.method == "OPTIONS") {
-          res.set_header("Access-Control-Allow-Methods", "GET, POST");
-          res.set_header("Access-Control-Allow-Headers",
-                         "Authorization, Content-Type, Last-Event-ID, X-Correlation-Id, "
-                         "traceparent");
-          res.set_header("Access-Control-Max-Age", "600");
-          res.status = 204;
-          return HandlerResponse::Handled;
-        }
-      }
+bool OpsdServer::within_limits(const httplib::Request& req, httplib::Response& res) const {
+  const ServerLimits& l = ctx_.limits;
+  if (unsafe_path(req.path)) {
+    refuse(res, 400, "invalid_path", "the path may not contain `..` segments or backslashes");
+    return false;
+  }
+  std::size_t header_bytes = 0;
+  for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
+  if (req.headers.size() > l.max_header_count || header_bytes > l.max_header_bytes) {
+    refuse(res, 431, "headers_too_large", "too many or too large request headers");
+    return false;
+  }
+  // cpp-httplib 0.11 does not apply its payload limit to chunked bodies, so
+  // bodies must announce their length, which is then checked before reading.
+  if (req.has_header("Transfer-Encoding")) {
+    refuse(res, 411, "length_required", "send the body with Content-Length");
+    return false;
+  }
+  if (req.has_header("Content-Length")) {
+    const std::string length = req.get_header_value("Content-Length");
+    const bool digits = !length.empty() && length.size() < 19 &&
+                        std::all_of(length.begin(), length.end(),
+                                    [](unsigned char c) { return std::isdigit(c) != 0; });
+    if (!digits) {
+      refuse(res, 400, "bad_request", "Content-Length is not a number");
+      return false;
     }
-
-    std::optional<std::string> authorization;
-    if (req.has_header("Authorization")) authorization = req.get_header_value("Authorization");
-    const AuthDecision decision = authorize(ctx_.auth, requirement_for(req), authorization);
-    if (!decision.allowed) {
-      if (decision.status == 401) {
-        res.set_header("WWW-Authenticate", decision.token_presented
-                                               ? R"(Bearer realm="opsd", error="invalid_token")"
-                                               : R"(Bearer realm="opsd")");
-      }
-      refuse(res, decision.status, decision.code, decision.message);
-      return HandlerResponse::Handled;
+    if (std::stoull(length) > l.max_body_bytes) {
+      refuse(res, 413, "payload_too_large",
+             "the body is over the limit of " + std::to_string(l.max_body_bytes) + " bytes");
+      return false;
     }
-    return HandlerResponse::Unhandled;
-  });
+  }
+  return true;
+}
 
+bool OpsdServer::answered_preflight(const httplib::Request& req, httplib::Response& res) const {
+  // CORS is off unless origins were configured; then only those, exactly.
+  if (ctx_.cors_origins.empty() || !req.has_header("Origin")) return false;
+  const std::string origin = req.get_header_value("Origin");
+  if (std::find(ctx_.cors_origins.begin(), ctx_.cors_origins.end(), origin) ==
+      ctx_.cors_origins.end()) {
+    return false;
+  }
+  res.set_header("Access-Control-Allow-Origin", origin);
+  res.set_header("Vary", "Origin");
+  if (req.method != "OPTIONS") return false;
+  res.set_header("Access-Control-Allow-Methods", "GET, POST");
+  res.set_header("Access-Control-Allow-Headers",
+                 "Authorization, Content-Type, Last-Event-ID, X-Correlation-Id, traceparent");
+  res.set_header("Access-Control-Max-Age", "600");
+  res.status = 204;
+  return true;
+}
+
+bool OpsdServer::authorized(const httplib::Request& req, httplib::Response& res) const {
+  std::optional<std::string> authorization;
+  if (req.has_header("Authorization")) authorization = req.get_header_value("Authorization");
+  const AuthDecision decision = authorize(ctx_.auth, requirement_for(req), authorization);
+  if (decision.allowed) return true;
+  if (decision.status == 401) {
+    res.set_header("WWW-Authenticate", decision.token_presented
+                                           ? R"(Bearer realm="opsd", error="invalid_token")"
+                                           : R"(Bearer realm="opsd")");
+  }
+  refuse(res, decision.status, decision.code, decision.message);
+  return false;
+}
+
+void OpsdServer::answer_errors_in_json(bool access_log) {
   server_.set_exception_handler(
       [this](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
         send_exception(res, error, ctx_.log);
       });
-
   server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty() || res.status == 304) return;
     send_error(res, res.status, default_code(res.status), default_message(res.status));
   });
-
   if (access_log) {
     // Method, path and status only: no query strings, no headers, so no tokens.
     server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       ctx_.log(req.method + " " + req.path + " " + std::to_string(res.status));
     });
   }
+}
 
+void OpsdServer::register_routes() {
   register_system(server_, ctx_);
   register_wait(server_, ctx_);  // before the reads: "{id}:wait" must not match "{id}"
-  register_operation_reads(server_, ctx_);
-  register_operation_writes(server_, ctx_);
+  register_operation_routes(server_, ctx_);
   register_stream(server_, ctx_);
   register_dashboard(server_, ctx_);
   // Known paths, wrong method: say so rather than 404.

@@ -40,7 +40,19 @@ class OpsdServer {
   void stop();
 
  private:
-  void configure(bool access_log);
+  // Construction, step by step.
+  void use_bounded_threads();  // a thread pool sized for streams, waits and the rest
+  void apply_limits();         // timeouts, body and head bounds
+  void set_security_headers();
+  void answer_errors_in_json(bool access_log);
+  void register_routes();
+
+  // Pre-routing: true lets the request through to its route; false means `res`
+  // already holds the answer.
+  bool admit(const httplib::Request& req, httplib::Response& res);
+  bool within_limits(const httplib::Request& req, httplib::Response& res) const;
+  bool answered_preflight(const httplib::Request& req, httplib::Response& res) const;  // CORS
+  bool authorized(const httplib::Request& req, httplib::Response& res) const;
 
   ApiContext& ctx_;
   GuardedServer server_;

@@ -11,7 +11,9 @@ StorePoller::StorePoller(OperationTracker& reader, ChangeFeed& feed, const Clock
       feed_(feed),
       clock_(clock),
       options_(std::move(options)),
-      watermark_(clock.now()) {}
+      watermark_(clock.now()),
+      loop_(
+          options_.interval, [this] { poll_once(); }, options_.on_error) {}
 
 StorePoller::~StorePoller() { stop(); }
 
@@ -36,34 +38,6 @@ std::size_t StorePoller::poll_once() {
   }
   watermark_ = newest;
   return published;
-}
-
-void StorePoller::start() {
-  if (thread_.joinable()) return;
-  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
-}
-
-void StorePoller::stop() {
-  if (!thread_.joinable()) return;
-  thread_.request_stop();
-  wake_.notify_all();
-  thread_.join();
-}
-
-void StorePoller::run(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    {
-      std::unique_lock lock(wait_mutex_);
-      wake_.wait_for(lock, stop, options_.interval, [] { return false; });
-    }
-    if (stop.stop_requested()) break;
-    try {
-      poll_once();
-    } catch (const std::exception& e) {
-      // A store outage must not end the poller; the next poll retries.
-      if (options_.on_error) options_.on_error(e);
-    }
-  }
 }
 
 }  // namespace incursa::platform::opsd

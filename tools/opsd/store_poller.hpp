@@ -19,14 +19,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <mutex>
-#include <stop_token>
-#include <thread>
 
 #include "change_feed.hpp"
+#include "incursa/platform/background_loop.hpp"
 #include "incursa/platform/clock.hpp"
 #include "incursa/platform/operations/operation_tracker.hpp"
 
@@ -51,21 +49,18 @@ class StorePoller {
   // One poll on the calling thread; returns how many changes it published.
   std::size_t poll_once();
 
-  void start();
-  void stop();
+  // A poll at once, then one every interval, on a background thread (BackgroundLoop).
+  void start() { loop_.start(); }
+  void stop() { loop_.stop(); }
 
  private:
-  void run(std::stop_token stop);
-
   OperationTracker& reader_;
   ChangeFeed& feed_;
   const Clock& clock_;
   StorePollerOptions options_;
   std::mutex poll_mutex_;
   Timestamp watermark_;
-  std::mutex wait_mutex_;
-  std::condition_variable_any wake_;
-  std::jthread thread_;
+  BackgroundLoop loop_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace incursa::platform::opsd

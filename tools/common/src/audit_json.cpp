@@ -3,7 +3,7 @@
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/operation_json.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 namespace {
 
@@ -111,4 +111,4 @@ platform::AuditEvent audit_event_from_json(const ordered_json& j) {
   return e;
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -17,7 +17,7 @@
 #include "incursa/tools/durations.hpp"
 #include "incursa/tools/interrupt_signals.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 namespace {
 
@@ -352,4 +352,4 @@ DemoResult DemoWorkload::run(std::stop_token stop) {
   return scenario.result();
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

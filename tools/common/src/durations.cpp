@@ -6,7 +6,7 @@
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/stall_policy.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 namespace {
 
@@ -95,4 +95,4 @@ std::string format_time(platform::Timestamp t) {
   return iso;
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

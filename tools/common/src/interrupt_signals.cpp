@@ -6,7 +6,7 @@
 #include <ctime>
 #include <mutex>
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 namespace {
 
@@ -46,4 +46,4 @@ bool sleep_until(std::chrono::steady_clock::time_point deadline, std::stop_token
   return !stop.stop_requested();
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

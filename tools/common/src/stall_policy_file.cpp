@@ -7,7 +7,7 @@
 #include "incursa/platform/error.hpp"
 #include "incursa/tools/durations.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 namespace {
 
@@ -89,4 +89,4 @@ StallPolicyFile load_stall_policy_file(const std::string& path) {
   return parse_stall_policy(text.str(), "policy file '" + path + "'");
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

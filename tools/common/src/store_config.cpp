@@ -9,7 +9,7 @@
 #include "incursa/platform/stores/sqlite_store.hpp"
 #endif
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 namespace {
 
@@ -48,4 +48,4 @@ std::shared_ptr<platform::OperationStore> open_tool_store(const std::string& uri
   return platform::open_store(uri);
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 bool is_terminal(int fd) noexcept { return ::isatty(fd) == 1; }
 
@@ -76,4 +76,4 @@ std::string progress_bar(std::optional<double> percent, int width) {
   return bar;
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 std::size_t display_width(const std::string& text) noexcept {
   std::size_t n = 0;
@@ -92,4 +92,4 @@ std::string Table::render(const Style& style) const {
   return out;
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -13,7 +13,7 @@
 #include "incursa/tools/audit_json.hpp"
 #include "incursa/tools/transfer.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 namespace {
 
@@ -157,4 +157,4 @@ ExportSummary export_store(platform::OperationStore& store, std::ostream& out) {
   return summary;
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

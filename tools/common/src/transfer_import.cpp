@@ -11,7 +11,7 @@
 #include "incursa/tools/audit_json.hpp"
 #include "incursa/tools/transfer.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 namespace {
 
@@ -193,4 +193,4 @@ ImportSummary import_records(platform::OperationStore& store, std::istream& in,
   return summary;
 }
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -18,13 +18,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <stop_token>
-#include <thread>
 #include <vector>
 
+#include "incursa/platform/background_loop.hpp"
 #include "incursa/platform/operations/operation_tracker.hpp"
 #include "incursa/platform/operations/stall_policy.hpp"
 
@@ -61,18 +59,14 @@ class StallMonitor {
   // Asks the thread to stop and joins it; returns as soon as a scan in progress
   // ends, without waiting out the interval.
   void stop();
-  bool running() const noexcept { return thread_.joinable(); }
+  bool running() const noexcept { return loop_.running(); }
 
  private:
-  void run(std::stop_token stop);
-
   OperationTracker& tracker_;
   OperationWatcher& watcher_;
   StallMonitorOptions options_;
   std::mutex scan_mutex_;
-  std::mutex wait_mutex_;
-  std::condition_variable_any wake_;
-  std::jthread thread_;
+  BackgroundLoop loop_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace incursa::platform

@@ -13,9 +13,9 @@
 
 #include "incursa/platform/audit/audit_event.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 nlohmann::ordered_json audit_event_to_json(const platform::AuditEvent& event);
 platform::AuditEvent audit_event_from_json(const nlohmann::ordered_json& json);
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

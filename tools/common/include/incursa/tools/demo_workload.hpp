@@ -31,7 +31,7 @@
 #include "incursa/platform/audit/audit_log.hpp"
 #include "incursa/platform/operations/operation_tracker.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 struct DemoOptions {
   // At least 1 s, at most 24 h (ValidationError otherwise).
@@ -69,4 +69,4 @@ class DemoWorkload {
   DemoOptions options_;
 };
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -10,7 +10,7 @@
 
 #include "incursa/platform/clock.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 using Duration = std::chrono::system_clock::duration;
 
@@ -32,4 +32,4 @@ std::string format_relative(platform::Timestamp t, platform::Timestamp now);
 // "2026-01-01T00:05:00Z": ISO-8601 UTC to the second, for tables.
 std::string format_time(platform::Timestamp t);
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

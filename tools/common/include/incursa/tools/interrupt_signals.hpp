@@ -13,7 +13,7 @@
 #include <stop_token>
 #include <thread>
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 class InterruptSignals {
  public:
@@ -35,4 +35,4 @@ class InterruptSignals {
 // Sleeps until `deadline` or until `stop` is requested; false if stopped.
 bool sleep_until(std::chrono::steady_clock::time_point deadline, std::stop_token stop);
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -17,7 +17,7 @@
 
 #include "incursa/platform/operations/stall_policy.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 struct StallPolicyFile {
   platform::StallPolicy policy{};
@@ -30,4 +30,4 @@ StallPolicyFile parse_stall_policy(std::string_view json, std::string_view sourc
 // Reads and parses the file at `path`.
 StallPolicyFile load_stall_policy_file(const std::string& path);
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

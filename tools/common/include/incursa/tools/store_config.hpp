@@ -9,7 +9,7 @@
 
 #include "incursa/platform/operations/operation_store.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 inline constexpr std::string_view kDefaultStoreUri = "sqlite:./operations.db";
 inline constexpr const char* kStoreEnvironmentVariable = "OPS_STORE";
@@ -30,4 +30,4 @@ enum class OpenMode {
 // StoreError when it cannot be opened or, with MustExist, a SQLite file is missing.
 std::shared_ptr<platform::OperationStore> open_tool_store(const std::string& uri, OpenMode mode);
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -8,7 +8,7 @@
 
 #include "incursa/platform/operations/operation_status.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 enum class Color { None, Red, Green, Yellow, Blue, Magenta, Cyan, Gray, Bold };
 
@@ -36,4 +36,4 @@ std::string progress_bar(std::optional<double> percent, int width);
 // True when `fd` is a terminal.
 bool is_terminal(int fd) noexcept;
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

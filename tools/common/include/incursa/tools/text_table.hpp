@@ -11,7 +11,7 @@
 
 #include "incursa/tools/style.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 // Columns a string takes: its UTF-8 code points.
 std::size_t display_width(const std::string& text) noexcept;
@@ -55,4 +55,4 @@ class Table {
   std::vector<std::vector<Cell>> rows_;
 };
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools

@@ -21,7 +21,7 @@
 
 #include "incursa/platform/operations/operation_store.hpp"
 
-namespace incursa::tools {
+namespace incursa::platform::tools {
 
 struct ExportSummary {
   std::size_t operations = 0;
@@ -61,4 +61,4 @@ struct ImportSummary {
 ImportSummary import_records(platform::OperationStore& store, std::istream& in,
                              const ImportOptions& options);
 
-}  // namespace incursa::tools
+}  // namespace incursa::platform::tools
