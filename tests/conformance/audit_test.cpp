@@ -185,6 +185,13 @@ TEST_P(StoreConformance, AuditQueryFiltersNewestFirst) {
   EXPECT_THROW(log.query({.anchors = {{nul, "in_1", ""}}}), ValidationError);
 }
 
+CorrelationContext correlation_at(const char* id, Timestamp created_at) {
+  CorrelationContext c;
+  c.correlation_id = CorrelationId::parse(id);
+  c.created_at = created_at;
+  return c;
+}
+
 std::vector<std::string> entry_names(const Timeline& tl) {
   std::vector<std::string> got;
   for (const TimelineEntry& e : tl.entries) {
@@ -204,9 +211,7 @@ std::vector<std::string> ids_of(const std::vector<OperationSnapshot>& ops) {
 TEST_P(StoreConformance, TimelineMergesEventsChildrenAndAnchoredAuditInTimeOrder) {
   INCURSA_REQUIRE_CAPABILITY(audit);
   AuditLog log(audit_store(store), {.clock = clock});
-  CorrelationContext c;
-  c.correlation_id = CorrelationId::parse("corr-tl");
-  c.created_at = clock->now();
+  const CorrelationContext c = correlation_at("corr-tl", clock->now());
   const OperationId op = tracker->start("Webhook.Process", {.correlation = c}).id;  // t0
   clock->advance(1s);
   tracker->heartbeat(op);  // t1: Pending -> Running
@@ -241,9 +246,7 @@ TEST_P(StoreConformance, TimelineMergesEventsChildrenAndAnchoredAuditInTimeOrder
 TEST_P(StoreConformance, ATimelineStaysOnItsOperationAndListsRelatedOperationsApart) {
   INCURSA_REQUIRE_CAPABILITY(audit);
   AuditLog log(audit_store(store), {.clock = clock});
-  CorrelationContext c;
-  c.correlation_id = CorrelationId::parse("corr-nightly");
-  c.created_at = clock->now();
+  const CorrelationContext c = correlation_at("corr-nightly", clock->now());
   const OperationId parent = tracker->start("Nightly.Import", {.correlation = c}).id;
   log.write(make_event("import.started", {{"Operation", parent.value(), "Subject"}}));
   std::vector<OperationId> batches;
@@ -277,9 +280,7 @@ TEST_P(StoreConformance, ATimelineStaysOnItsOperationAndListsRelatedOperationsAp
 TEST_P(StoreConformance, ABoundedTimelineSaysWhatItLeftOutAndWhereEachPartResumes) {
   INCURSA_REQUIRE_CAPABILITY(audit);
   AuditLog log(audit_store(store), {.clock = clock});
-  CorrelationContext c;
-  c.correlation_id = CorrelationId::parse("corr-big");
-  c.created_at = clock->now();
+  const CorrelationContext c = correlation_at("corr-big", clock->now());
   const OperationId parent = tracker->start("Nightly.Import", {.correlation = c}).id;
   for (int i = 0; i < 3; ++i) tracker->add_event(parent, "note");  // events 2..4
   std::vector<OperationId> kids;

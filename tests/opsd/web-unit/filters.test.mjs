@@ -8,7 +8,7 @@ import {
   apiQuery, filterFromHash, hashFor, matchesFilter, newerFirst, STATUSES, timeMicros,
 } from '../../../tools/opsd/web/filters.js';
 
-// The same file tests/unit/filter_vectors_test.cpp runs through the C++ matches().
+// The same file tests/opsd/filter_vectors_test.cpp runs through the C++ filter_from() and matches().
 const vectors = JSON.parse(fs.readFileSync(new URL('../../vectors/filter_matching.json', import.meta.url), 'utf8'));
 
 describe('shared filter vectors (tests/vectors/filter_matching.json)', () => {
