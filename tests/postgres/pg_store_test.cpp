@@ -10,6 +10,7 @@
 #include "incursa/platform/operations/store_support.hpp"
 #include "incursa/platform/operations/tracker.hpp"
 #include "pg_connection.hpp"
+#include "pg_queries.hpp"
 #include "pg_rows.hpp"
 #include "pg_schema.hpp"
 #include "pg_statements.hpp"
@@ -133,7 +134,7 @@ TEST_F(PgStore, EightThreadsOpeningAFreshSchemaMigrateItOnce) {
   RawPg raw;
   EXPECT_EQ(
       raw.column("SELECT version::text FROM \"" + schema + "\".schema_migrations ORDER BY version"),
-      (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+      (std::vector<std::string>{"1", "2", "3", "4", "5", "6"}));
   // They all work on the one schema.
   Tracker(stores[0]).start("Shared.Op");
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM \"" + schema + "\".operations"), 1);
@@ -321,6 +322,22 @@ TEST_F(PgPlans, FindStaleWalksThePartialIndexInOrder) {
     bound += line + "\n";
   }
   EXPECT_EQ(bound.find("operations_stale_activity_idx"), std::string::npos) << bound;
+}
+
+// opsd's change feed polls "updated since the last poll": an index seek that
+// reads what changed, not the table.
+TEST_F(PgPlans, TheChangeFeedSeeksTheUpdatedIndex) {
+  ListRequest request{.order = ListOrder::OldestFirst, .limit = 1000};
+  request.filter.updated_from = std::chrono::system_clock::now() - 2s;
+  const postgres::BuiltQuery q = postgres::list_query(schema_, request);
+  raw_->exec("DEALLOCATE ALL");
+  raw_->exec("PREPARE feed AS " + q.statement.sql);
+  std::string args;
+  for (const auto& p : q.params) args += (args.empty() ? "'" : ", '") + p.value_or("") + "'";
+  std::string text;
+  for (const auto& line : raw_->column("EXPLAIN EXECUTE feed(" + args + ")")) text += line + "\n";
+  EXPECT_NE(text.find("operations_updated_idx"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Seq Scan"), std::string::npos) << text;
 }
 
 TEST_F(PgPlans, FindStaleAnswersFromTheRealTable) {

@@ -8,6 +8,7 @@
 
 #include "incursa/platform/operations/operation_json.hpp"
 #include "incursa/platform/operations/store_support.hpp"
+#include "sqlite_queries.hpp"
 #include "sqlite_retention.hpp"
 #include "sqlite_rows.hpp"
 #include "sqlite_sql_builder.hpp"
@@ -32,7 +33,7 @@ constexpr const char* kHasEvents =
     "SELECT EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)";
 
 constexpr const char* kInsertTag =
-    "INSERT INTO operation_tags (operation_id, key, value) VALUES (?1, ?2, ?3)";
+    "INSERT INTO operation_tags (operation_id, key, value, started_at) VALUES (?1, ?2, ?3, ?4)";
 
 constexpr const char* kInsertEvent =
     "INSERT INTO operation_events (operation_id, sequence, occurred_at, kind, message, "
@@ -72,11 +73,6 @@ std::vector<const char*> write_path_statements() {
 }
 
 namespace {
-
-std::int64_t clamp_limit(std::size_t limit) noexcept {
-  return static_cast<std::int64_t>(std::min<std::size_t>(
-      limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
-}
 
 std::optional<std::int64_t> opt_micros(const std::optional<Timestamp>& t) {
   if (!t) return std::nullopt;
@@ -123,48 +119,6 @@ void normalize_times(OperationSnapshot& s) noexcept {
   s.last_progress_at = stored(s.last_progress_at);
   if (s.completed_at) s.completed_at = stored(*s.completed_at);
   if (s.cancel_requested_at) s.cancel_requested_at = stored(*s.cancel_requested_at);
-}
-
-void append_status_in(SqlBuilder& q, StatusSet statuses) {
-  q.sql("status IN (");
-  bool first = true;
-  for (int i = 0; i < kOperationStatusCount; ++i) {
-    const auto status = static_cast<OperationStatus>(i);
-    if (!statuses.contains(status)) continue;
-    if (!first) q.sql(", ");
-    q.value(std::string(to_string(status)));
-    first = false;
-  }
-  q.sql(")");
-}
-
-std::optional<std::int64_t> micros_ceil(const std::optional<Timestamp>& t) {
-  if (!t) return std::nullopt;
-  return to_micros_ceil(*t);
-}
-
-// The SQL form of matches(filter, snapshot) (operation_query.hpp), which is the
-// reference; every clause can be served by one of the list indexes.
-void append_filter(SqlBuilder& q, const OperationFilter& f) {
-  if (!f.statuses.empty()) append_status_in(q.where(), f.statuses);
-  if (f.name) q.where().sql("name = ").value(*f.name);
-  if (f.name_prefix) q.where().starts_with("name", *f.name_prefix);
-  for (const auto& [key, value] : f.tags) {
-    q.where()
-        .sql("id IN (SELECT operation_id FROM operation_tags WHERE key = ")
-        .value(key)
-        .sql(" AND value = ")
-        .value(value)
-        .sql(")");
-  }
-  if (f.correlation_id) q.where().sql("correlation_id = ").value(f.correlation_id->value());
-  if (f.parent_id) q.where().sql("parent_id = ").value(f.parent_id->value());
-  // Half-open ranges: for whole-microsecond t, t >= from exactly when
-  // t >= ceil(from), and t < to exactly when t < ceil(to).
-  if (auto from = micros_ceil(f.started_from)) q.where().sql("started_at >= ").value(*from);
-  if (auto to = micros_ceil(f.started_to)) q.where().sql("started_at < ").value(*to);
-  if (auto from = micros_ceil(f.updated_from)) q.where().sql("updated_at >= ").value(*from);
-  if (auto to = micros_ceil(f.updated_to)) q.where().sql("updated_at < ").value(*to);
 }
 
 std::vector<OperationSnapshot> select_operations(Connection& c, const SqlBuilder& q) {
@@ -229,7 +183,12 @@ bool insert_row(Connection& c, const OperationSnapshot& op, std::int64_t last_se
 
 void insert_tags(Connection& c, const OperationSnapshot& op) {
   for (const auto& [key, value] : op.tags) {
-    c.prepare(kInsertTag).bind(1, op.id.value()).bind(2, key).bind(3, value).run();
+    c.prepare(kInsertTag)
+        .bind(1, op.id.value())
+        .bind(2, key)
+        .bind(3, value)
+        .bind(4, to_micros(op.started_at))
+        .run();
   }
 }
 
@@ -409,7 +368,7 @@ SqlBuilder stale_query(const StaleQuery& query) {
     }
   } else {
     // Any other set (Stalled, terminal statuses) has no partial index to use.
-    append_status_in(q.where(), query.statuses);
+    append_status_in(q.where(), "status", query.statuses);
   }
   q.where().sql(column).sql(" < ").value(to_micros_ceil(query.cutoff));
   if (query.name_prefix) q.where().starts_with("name", *query.name_prefix);
@@ -423,48 +382,6 @@ SqlBuilder stale_query(const StaleQuery& query) {
 std::vector<OperationSnapshot> select_stale(Connection& c, const StaleQuery& query) {
   if (query.statuses.empty() || query.limit == 0) return {};
   return select_operations(c, stale_query(query));
-}
-
-std::vector<OperationSnapshot> select_list(Connection& c, const ListRequest& request) {
-  if (request.limit == 0) return {};
-  const bool newest_first = request.order == ListOrder::NewestFirst;
-  SqlBuilder q;
-  q.sql("SELECT " INCURSA_SQLITE_OPERATION_COLUMNS " FROM operations");
-  append_filter(q, request.filter);
-  if (request.after) {
-    // Keyset paging: strictly after the last row of the previous page, so rows
-    // inserted meanwhile neither repeat nor shift a page.
-    q.where()
-        .sql(newest_first ? "(started_at, id) < (" : "(started_at, id) > (")
-        .value(to_micros(request.after->started_at))
-        .sql(", ")
-        .value(request.after->id.value())
-        .sql(")");
-  }
-  q.sql(newest_first ? " ORDER BY started_at DESC, id DESC LIMIT "
-                     : " ORDER BY started_at, id LIMIT ")
-      .value(clamp_limit(request.limit));
-  return select_operations(c, q);
-}
-
-StatusCounts select_status_counts(Connection& c, const OperationFilter& filter) {
-  SqlBuilder q;
-  q.sql("SELECT status, COUNT(*) FROM operations");
-  append_filter(q, filter);
-  q.sql(" GROUP BY status");
-  auto rows = c.prepare(q.text());
-  q.bind_all(rows);
-  StatusCounts counts;
-  while (rows.step()) {
-    const std::string status = rows.column_text(0);
-    try {
-      counts[parse_operation_status(status)] = rows.column_int(1);
-    } catch (const std::exception&) {
-      throw_store_error(c.display_name(), "counting operations",
-                        "unknown status '" + status + "' in the file", false);
-    }
-  }
-  return counts;
 }
 
 }  // namespace incursa::platform::sqlite

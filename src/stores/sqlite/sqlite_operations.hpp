@@ -44,8 +44,4 @@ SqlBuilder stale_query(const StaleQuery& query);
 // so tests can EXPLAIN them (none may build a temporary b-tree per run).
 std::vector<const char*> write_path_statements();
 
-std::vector<OperationSnapshot> select_list(Connection& c, const ListRequest& request);
-
-StatusCounts select_status_counts(Connection& c, const OperationFilter& filter);
-
 }  // namespace incursa::platform::sqlite

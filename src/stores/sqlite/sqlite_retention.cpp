@@ -13,15 +13,6 @@
 
 namespace incursa::platform::sqlite {
 
-namespace {
-
-std::int64_t clamp(std::size_t limit) noexcept {
-  return static_cast<std::int64_t>(std::min<std::size_t>(
-      limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
-}
-
-}  // namespace
-
 std::vector<PurgeCandidate> select_purgeable(Connection& c, const PurgeRequest& request) {
   std::vector<PurgeCandidate> found;
   if (request.limit == 0) return found;
@@ -49,7 +40,7 @@ std::vector<PurgeCandidate> select_purgeable(Connection& c, const PurgeRequest& 
     any = true;
   }
   if (!any) return found;
-  q.sql(") ORDER BY completed_at, id LIMIT ").value(clamp(request.limit));
+  q.sql(") ORDER BY completed_at, id LIMIT ").value(clamp_limit(request.limit));
   auto rows = c.prepare(q.text());
   q.bind_all(rows);
   while (rows.step()) {
@@ -91,7 +82,7 @@ std::size_t delete_old_events(Connection& c, Timestamp cutoff, std::size_t limit
       " WHERE e.occurred_at < ?1 AND NOT EXISTS (SELECT 1 FROM operations o"
       " WHERE o.id = e.operation_id AND o.status IN ('Pending','Running','Stalled'))"
       " LIMIT ?2) RETURNING operation_id");
-  deleted.bind(1, to_micros_ceil(cutoff)).bind(2, clamp(limit));
+  deleted.bind(1, to_micros_ceil(cutoff)).bind(2, clamp_limit(limit));
   std::size_t count = 0;
   std::set<std::string> touched;
   while (deleted.step()) {

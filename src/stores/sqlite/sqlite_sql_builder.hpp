@@ -6,6 +6,7 @@
 // the connection's statement cache reuses their prepared statements.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,11 @@ class SqlBuilder {
 
   // Starts the next WHERE condition: " WHERE " the first time, " AND " after.
   SqlBuilder& where();
+  // The next where() starts a new WHERE (for the next SELECT of a compound).
+  SqlBuilder& next_select() {
+    has_where_ = false;
+    return *this;
+  }
 
   // `column` starts with `prefix` (byte-wise, case-sensitive), written as a range
   // so an index on `column` can serve it: prefix <= column < successor(prefix).
@@ -44,6 +50,12 @@ class SqlBuilder {
   std::vector<Value> values_;
   bool has_where_ = false;
 };
+
+// A LIMIT's value: a size, capped at SQLite's integer range.
+inline std::int64_t clamp_limit(std::size_t limit) noexcept {
+  constexpr auto kMax = static_cast<std::size_t>(INT64_MAX);
+  return static_cast<std::int64_t>(limit < kMax ? limit : kMax);
+}
 
 // The least string greater than every string starting with `prefix`, or nullopt
 // when there is none (a prefix of only 0xFF bytes).

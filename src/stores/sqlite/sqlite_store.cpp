@@ -21,6 +21,7 @@
 #include "sqlite_connection.hpp"
 #include "sqlite_file_guard.hpp"
 #include "sqlite_operations.hpp"
+#include "sqlite_queries.hpp"
 #include "sqlite_reader_pool.hpp"
 #include "sqlite_retention.hpp"
 #include "sqlite_schema.hpp"

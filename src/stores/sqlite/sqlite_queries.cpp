@@ -1,0 +1,281 @@
+#include "sqlite_queries.hpp"
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "incursa/platform/operations/store_support.hpp"
+#include "sqlite_rows.hpp"
+
+namespace incursa::platform::sqlite {
+
+namespace {
+
+// Branches of one compound SELECT: SQLite allows 500; a few dozen index ranges
+// already cost more to prepare than a page costs to read.
+constexpr std::size_t kMaxBranches = 64;
+
+// The list's columns, qualified: a tag-driven branch joins operation_tags, which
+// also has started_at.
+const std::string& qualified_columns() {
+  static const std::string columns = [] {
+    std::string in = INCURSA_SQLITE_OPERATION_COLUMNS;
+    std::string out = "o.";
+    for (char ch : in) {
+      out += ch;
+      if (ch == ' ') out += "o.";
+    }
+    return out;
+  }();
+  return columns;
+}
+
+std::optional<std::int64_t> micros_ceil(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return to_micros_ceil(*t);
+}
+
+std::vector<OperationStatus> statuses_of(StatusSet set) {
+  std::vector<OperationStatus> out;
+  for (int i = 0; i < kOperationStatusCount; ++i) {
+    const auto status = static_cast<OperationStatus>(i);
+    if (set.contains(status)) out.push_back(status);
+  }
+  return out;
+}
+
+// What one branch pins, beyond the request's filter.
+struct Branch {
+  std::optional<OperationStatus> status;
+  std::optional<std::string> name;
+};
+
+// The index every branch reads, and the branches. A null index means the
+// branches are driven by the first tag's range of operation_tags_by_time.
+struct ListPlan {
+  const char* index = "operations_by_started";
+  std::vector<Branch> branches{Branch{}};
+};
+
+// The most selective filter drives: a correlation or parent (a handful of rows),
+// then a tag, then names (exact, or the distinct names under a prefix), then
+// statuses, then the change feed's updated_at, then time alone. Every index ends
+// in (started_at, id), so a time range and the page's keyset narrow each branch.
+ListPlan plan_list(const OperationFilter& f, const std::vector<std::string>& prefix_names) {
+  ListPlan plan;
+  if (f.correlation_id) {
+    plan.index = "operations_by_correlation";
+    return plan;
+  }
+  if (f.parent_id) {
+    plan.index = "operations_by_parent";
+    return plan;
+  }
+  if (!f.tags.empty()) {
+    plan.index = nullptr;
+    return plan;
+  }
+  const std::vector<OperationStatus> statuses = statuses_of(f.statuses);
+  std::vector<std::string> names;
+  if (f.name) {
+    names = {*f.name};
+  } else if (f.name_prefix) {
+    names = prefix_names;
+  }
+  if (!names.empty() && !statuses.empty() && names.size() * statuses.size() <= kMaxBranches) {
+    plan.index = "operations_by_status_name";
+    plan.branches.clear();
+    for (const OperationStatus s : statuses) {
+      for (const std::string& n : names) plan.branches.push_back(Branch{s, n});
+    }
+    return plan;
+  }
+  // A status set with too many names: the statuses drive, the prefix filters.
+  if (!statuses.empty()) {
+    plan.index = "operations_by_status";
+    plan.branches.clear();
+    for (const OperationStatus s : statuses) plan.branches.push_back(Branch{s, std::nullopt});
+    return plan;
+  }
+  if (!names.empty() && names.size() <= kMaxBranches) {
+    plan.index = "operations_by_name";
+    plan.branches.clear();
+    for (const std::string& n : names) plan.branches.push_back(Branch{std::nullopt, n});
+    return plan;
+  }
+  if (f.updated_from && !f.started_from && !f.started_to) plan.index = "operations_by_updated";
+  return plan;
+}
+
+void append_tag(SqlBuilder& q, const std::string& key, const std::string& value) {
+  q.where()
+      .sql("EXISTS (SELECT 1 FROM operation_tags AS x WHERE x.operation_id = o.id AND x.key = ")
+      .value(key)
+      .sql(" AND x.value = ")
+      .value(value)
+      .sql(")");
+}
+
+// The SQL form of matches(filter, snapshot) (operation_query.hpp), which is the
+// reference, less what `branch` already pins and the tag `driving_tag` reads.
+void append_filter(SqlBuilder& q, const OperationFilter& f, const Branch& branch,
+                   const std::string* driving_tag) {
+  if (branch.status) {
+    q.where().sql("o.status = ").value(std::string(to_string(*branch.status)));
+  } else if (!f.statuses.empty()) {
+    append_status_in(q.where(), "o.status", f.statuses);
+  }
+  if (branch.name) {
+    q.where().sql("o.name = ").value(*branch.name);
+  } else {
+    if (f.name) q.where().sql("o.name = ").value(*f.name);
+    if (f.name_prefix) q.where().starts_with("o.name", *f.name_prefix);
+  }
+  // An exact name outside the prefix matches nothing; the branch's name came
+  // from the exact name, so the prefix still has to hold.
+  if (branch.name && f.name && f.name_prefix) q.where().starts_with("o.name", *f.name_prefix);
+  for (const auto& [key, value] : f.tags) {
+    if (driving_tag != nullptr && key == *driving_tag) continue;
+    append_tag(q, key, value);
+  }
+  if (f.correlation_id) q.where().sql("o.correlation_id = ").value(f.correlation_id->value());
+  if (f.parent_id) q.where().sql("o.parent_id = ").value(f.parent_id->value());
+  // Half-open ranges: for whole-microsecond t, t >= from exactly when
+  // t >= ceil(from), and t < to exactly when t < ceil(to).
+  if (auto from = micros_ceil(f.started_from)) q.where().sql("o.started_at >= ").value(*from);
+  if (auto to = micros_ceil(f.started_to)) q.where().sql("o.started_at < ").value(*to);
+  if (auto from = micros_ceil(f.updated_from)) q.where().sql("o.updated_at >= ").value(*from);
+  if (auto to = micros_ceil(f.updated_to)) q.where().sql("o.updated_at < ").value(*to);
+}
+
+// One branch: an ordered index range, cut at the page's limit.
+void append_branch(SqlBuilder& q, const ListRequest& request, const ListPlan& plan,
+                   const Branch& branch) {
+  const bool newest_first = request.order == ListOrder::NewestFirst;
+  const std::string* driving_tag = nullptr;
+  // Rows come in the order of the driving index's (started_at, id) columns.
+  std::string time_column = "o.started_at";
+  std::string id_column = "o.id";
+  q.next_select().sql("SELECT ").sql(qualified_columns());
+  if (plan.index == nullptr) {
+    const auto& [key, value] = *request.filter.tags.begin();
+    driving_tag = &key;
+    time_column = "t.started_at";
+    id_column = "t.operation_id";
+    // CROSS JOIN keeps operation_tags the outer loop: SQLite never reorders it.
+    q.sql(
+        " FROM operation_tags AS t INDEXED BY operation_tags_by_time"
+        " CROSS JOIN operations AS o");
+    q.where().sql("t.key = ").value(key).sql(" AND t.value = ").value(value);
+    q.where().sql("o.id = t.operation_id");
+  } else {
+    q.sql(" FROM operations AS o INDEXED BY ").sql(plan.index);
+  }
+  append_filter(q, request.filter, branch, driving_tag);
+  if (request.after) {
+    // Keyset paging: strictly after the last row of the previous page, so rows
+    // inserted meanwhile neither repeat nor shift a page.
+    q.where()
+        .sql("(" + time_column + ", " + id_column + ")")
+        .sql(newest_first ? " < (" : " > (")
+        .value(to_micros(request.after->started_at))
+        .sql(", ")
+        .value(request.after->id.value())
+        .sql(")");
+  }
+  const char* direction = newest_first ? " DESC" : "";
+  q.sql(" ORDER BY " + time_column + direction + ", " + id_column + direction + " LIMIT ")
+      .value(clamp_limit(request.limit));
+}
+
+}  // namespace
+
+void append_status_in(SqlBuilder& q, std::string_view column, StatusSet statuses) {
+  q.sql(column).sql(" IN (");
+  bool first = true;
+  for (const OperationStatus status : statuses_of(statuses)) {
+    if (!first) q.sql(", ");
+    q.value(std::string(to_string(status)));
+    first = false;
+  }
+  q.sql(")");
+}
+
+std::vector<std::string> distinct_names(Connection& c, const std::string& prefix,
+                                        std::size_t limit) {
+  std::vector<std::string> names;
+  const std::optional<std::string> upper = prefix_successor(prefix);
+  // min(name) over a range is one seek of operations_by_name.
+  const char* first_sql = upper ? "SELECT MIN(name) FROM operations WHERE name >= ?1 AND name < ?2"
+                                : "SELECT MIN(name) FROM operations WHERE name >= ?1";
+  const char* next_sql = upper ? "SELECT MIN(name) FROM operations WHERE name > ?1 AND name < ?2"
+                               : "SELECT MIN(name) FROM operations WHERE name > ?1";
+  while (names.size() < limit) {
+    auto seek = c.prepare(names.empty() ? first_sql : next_sql);
+    seek.bind(1, names.empty() ? prefix : names.back());
+    if (upper) seek.bind(2, *upper);
+    if (!seek.step() || seek.is_null(0)) break;
+    names.push_back(seek.column_text(0));
+  }
+  return names;
+}
+
+SqlBuilder list_query(const ListRequest& request, const std::vector<std::string>& prefix_names) {
+  const ListPlan plan = plan_list(request.filter, prefix_names);
+  SqlBuilder q;
+  if (plan.branches.size() == 1) {
+    append_branch(q, request, plan, plan.branches.front());
+    return q;
+  }
+  bool first = true;
+  for (const Branch& branch : plan.branches) {
+    q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
+    append_branch(q, request, plan, branch);
+    q.sql(")");
+    first = false;
+  }
+  q.sql(request.order == ListOrder::NewestFirst ? " ORDER BY started_at DESC, id DESC LIMIT "
+                                                : " ORDER BY started_at, id LIMIT ")
+      .value(clamp_limit(request.limit));
+  return q;
+}
+
+std::vector<OperationSnapshot> select_list(Connection& c, const ListRequest& request) {
+  std::vector<OperationSnapshot> result;
+  if (request.limit == 0) return result;
+  std::vector<std::string> names;
+  const auto& prefix = request.filter.name_prefix;
+  if (prefix && !prefix->empty() && !request.filter.name) {
+    names = distinct_names(c, *prefix, kMaxNameBranches + 1);
+    if (names.empty()) return result;  // no name starts with it
+    if (names.size() > kMaxNameBranches) names.clear();
+  }
+  const SqlBuilder q = list_query(request, names);
+  auto rows = c.prepare(q.text());
+  q.bind_all(rows);
+  while (rows.step()) result.push_back(read_operation(rows, c.display_name()));
+  return result;
+}
+
+StatusCounts select_status_counts(Connection& c, const OperationFilter& filter) {
+  SqlBuilder q;
+  q.sql("SELECT o.status, COUNT(*) FROM operations AS o");
+  append_filter(q, filter, Branch{}, nullptr);
+  q.sql(" GROUP BY o.status");
+  auto rows = c.prepare(q.text());
+  q.bind_all(rows);
+  StatusCounts counts;
+  while (rows.step()) {
+    const std::string status = rows.column_text(0);
+    try {
+      counts[parse_operation_status(status)] = rows.column_int(1);
+    } catch (const std::exception&) {
+      throw_store_error(c.display_name(), "counting operations",
+                        "unknown status '" + status + "' in the file", false);
+    }
+  }
+  return counts;
+}
+
+}  // namespace incursa::platform::sqlite
