@@ -132,8 +132,8 @@ void append_filter(SqlBuilder& q, const OperationFilter& f, const Branch& branch
     if (f.name) q.where().sql("o.name = ").value(*f.name);
     if (f.name_prefix) q.where().starts_with("o.name", *f.name_prefix);
   }
-  // An exact name outside the prefix matches nothing; the branch's name came
-  // from the exact name, so the prefix still has to hold.
+  // A branch's name is one found under the prefix, or else the exact name,
+  // which the prefix must still admit.
   if (branch.name && f.name && f.name_prefix) q.where().starts_with("o.name", *f.name_prefix);
   for (const auto& [key, value] : f.tags) {
     if (driving_tag != nullptr && key == *driving_tag) continue;
