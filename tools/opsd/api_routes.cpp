@@ -26,11 +26,9 @@ void register_operation_routes(httplib::Server& server, ApiContext& ctx) {
                  }));
     } else {
       server.Post(route.pattern,
-                  guarded_post(ctx, [&ctx, handler](const httplib::Request& req,
-                                                    const std::string& body,
-                                                    httplib::Response& res) {
-                    handler(ctx, req, body, res);
-                  }));
+                  guarded_post(ctx, [&ctx, handler](
+                                        const httplib::Request& req, const std::string& body,
+                                        httplib::Response& res) { handler(ctx, req, body, res); }));
     }
   }
 }
