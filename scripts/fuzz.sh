@@ -5,7 +5,7 @@
 # corpus. Fails if any target finds a crash, a leak, a timeout or an
 # out-of-memory; the reproducer is kept under build/fuzz/run/<target>/.
 #
-#   scripts/fuzz.sh               # every target, 60 s each (CI: 30 s, scripts/test-deep.sh)
+#   scripts/fuzz.sh               # every target, 60 s each (CI: 20 s, scripts/test-deep.sh)
 #   scripts/fuzz.sh 600           # longer, on demand
 #   scripts/fuzz.sh 60 fuzz_ids fuzz_import   # only these
 #
