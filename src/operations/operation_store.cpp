@@ -33,3 +33,14 @@ std::optional<PurgedOperation> find_purged(OperationStore& store, const Operatio
 }
 
 }  // namespace incursa::platform
+
+namespace incursa::platform {
+
+std::vector<bool> TransferStore::restore_batch(std::span<const RestoreRecord> batch) {
+  std::vector<bool> written;
+  written.reserve(batch.size());
+  for (const RestoreRecord& r : batch) written.push_back(restore(r.operation, r.events));
+  return written;
+}
+
+}  // namespace incursa::platform

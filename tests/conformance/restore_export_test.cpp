@@ -131,6 +131,48 @@ TEST_P(StoreConformance, RestoreOfAnExistingIdReturnsFalseAndWritesNothing) {
   EXPECT_EQ(record(s.id), restored);
 }
 
+TEST_P(StoreConformance, RestoreBatchWritesTheFreeIdsAndSkipsTheTakenOnes) {
+  INCURSA_REQUIRE_CAPABILITY(audit);
+  INCURSA_REQUIRE_CAPABILITY(transfer);
+  const OperationId held = start_in(S::Running);
+  const Recorded before = record(held);
+  std::vector<RestoreRecord> batch;
+  for (const char* id : {"batch-1", "", "batch-2", "batch-3"}) {
+    const std::string chosen = *id == '\0' ? held.value() : std::string(id);
+    OperationSnapshot s = full_snapshot(clock->now(), chosen, S::Succeeded);
+    s.tags = {{"tenant", chosen}};
+    batch.push_back({s, chosen == "batch-2" ? std::vector<OperationEvent>{} : full_events(s)});
+  }
+  EXPECT_EQ(transfer->restore_batch(batch), (std::vector<bool>{true, false, true, true}));
+  EXPECT_EQ(record(held), before);
+  for (std::size_t i : {0u, 2u, 3u}) {
+    const RestoreRecord& r = batch[i];
+    EXPECT_EQ(store->get(r.operation.id), r.operation);
+    EXPECT_EQ(store->events(r.operation.id, 0, 100), r.events);
+    OperationFilter by_tag;
+    by_tag.tags = r.operation.tags;
+    EXPECT_EQ(tracker->list({.filter = by_tag}).operations,
+              std::vector<OperationSnapshot>{r.operation});
+  }
+  // The batch again: every id is taken now, and nothing changes.
+  const Recorded restored = record(batch[3].operation.id);
+  EXPECT_EQ(transfer->restore_batch(batch), (std::vector<bool>(4, false)));
+  EXPECT_EQ(record(batch[3].operation.id), restored);
+  EXPECT_TRUE(transfer->restore_batch({}).empty());
+}
+
+TEST_P(StoreConformance, TakenNamesTheHeldIdsInTheOrderGiven) {
+  INCURSA_REQUIRE_CAPABILITY(transfer);
+  const OperationId a = start_in(S::Running);
+  const OperationId b = start_in(S::Succeeded);
+  const OperationSnapshot restored = full_snapshot(clock->now(), "restored-6", S::Failed);
+  ASSERT_TRUE(transfer->restore(restored, {}));
+  const std::vector<OperationId> asked = {OperationId::parse("free-1"), b, restored.id,
+                                          OperationId::parse("free-2"), a};
+  EXPECT_EQ(transfer->taken(asked), (std::vector<OperationId>{b, restored.id, a}));
+  EXPECT_TRUE(transfer->taken({}).empty());
+}
+
 AuditEvent audit_event(std::string id, Timestamp at, std::string name) {
   AuditEvent e;
   e.id = AuditEventId::parse(id);

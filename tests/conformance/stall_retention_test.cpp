@@ -274,7 +274,10 @@ TEST_P(StoreConformance, APurgedIdIsRefusedWhileItsEventsAreKept) {
   OperationSnapshot imported = *tracker->get_snapshot(start_in(S::Succeeded));
   imported.id = id;
   EXPECT_FALSE(transfer->restore(imported, {}));
+  EXPECT_EQ(transfer->restore_batch(std::vector<RestoreRecord>{{imported, {}}}),
+            std::vector<bool>{false});
   EXPECT_FALSE(tracker->get_snapshot(id).has_value());
+  EXPECT_EQ(transfer->taken(std::vector<OperationId>{id}), std::vector<OperationId>{id});
 }
 
 TEST_P(StoreConformance, APurgedIdIsFreeAgainOnceItsLastEventIsGoneAndStartsItsOwnHistory) {

@@ -30,6 +30,7 @@
 #include <random>
 #include <set>
 #include <shared_mutex>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -331,6 +332,17 @@ class MemoryStore final : public OperationStore,
     record.purged = false;
     mark_dirty(record);
     return true;
+  }
+
+  std::vector<OperationId> taken(std::span<const OperationId> ids) override {
+    std::vector<OperationId> out;
+    for (const OperationId& id : ids) {
+      Record* record = find(id);
+      if (!record) continue;
+      std::lock_guard lock(record->mutex);
+      if (live(*record) || !record->events.empty()) out.push_back(id);
+    }
+    return out;
   }
 
   std::optional<OperationSnapshot> get(const OperationId& id) override {

@@ -1,7 +1,9 @@
 #include "pg_queries.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/operations/operation_json.hpp"
@@ -272,45 +274,79 @@ std::vector<AuditEvent> decode_audit_events(const Result& r) {
   return out;
 }
 
-BuiltQuery restore_query(const std::string& schema, const OperationSnapshot& op,
-                         const std::vector<OperationEvent>& events) {
-  std::vector<std::optional<std::string>> seq, at, kind, message, data, key;
-  std::int64_t last = 0;
-  for (const OperationEvent& e : events) {
-    seq.emplace_back(std::to_string(e.sequence));
-    at.emplace_back(format_timestamp(e.occurred_at));
-    kind.emplace_back(e.kind);
-    message.push_back(e.message);
-    data.push_back(e.data_json);
-    key.push_back(e.key.empty() ? std::nullopt : std::optional(e.key));
-    last = std::max(last, e.sequence);
+BuiltQuery restore_query(const std::string& schema, std::span<const RestoreRecord> batch) {
+  // Column-wise arrays, one element per operation (and per event), so a batch
+  // of any size is one statement with a fixed shape.
+  constexpr std::size_t kSnapshotParams = 19;
+  std::vector<std::vector<std::optional<std::string>>> columns(kSnapshotParams);
+  std::vector<std::optional<std::string>> last_sequence;
+  std::vector<std::optional<std::string>> owner, seq, at, kind, message, data, key;
+  for (const RestoreRecord& r : batch) {
+    Params row = snapshot_params(r.operation);
+    for (std::size_t i = 0; i < kSnapshotParams; ++i) columns[i].push_back(std::move(row[i]));
+    std::int64_t last = 0;
+    for (const OperationEvent& e : r.events) {
+      owner.emplace_back(r.operation.id.value());
+      seq.emplace_back(std::to_string(e.sequence));
+      at.emplace_back(format_timestamp(e.occurred_at));
+      kind.emplace_back(e.kind);
+      message.push_back(e.message);
+      data.push_back(e.data_json);
+      key.push_back(e.key.empty() ? std::nullopt : std::optional(e.key));
+      last = std::max(last, e.sequence);
+    }
+    last_sequence.emplace_back(std::to_string(last));
   }
   BuiltQuery q;
   q.statement.name = "incursa_restore";
   // Events kept from a purged operation with this id count as taken: the
   // restored history would mix with theirs.
   q.statement.sql =
-      "WITH op AS (INSERT INTO " + schema +
+      "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
+      "$4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], "
+      "$8::float8[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::jsonb[], "
+      "$14::text[], $15::jsonb[], $16::timestamptz[], $17::text[], $18::bigint[], "
+      "$19::bigint[], $20::bigint[]) AS i(id, name, status, started_at, updated_at, "
+      "last_progress_at, completed_at, percent, message, progress_current, progress_total, "
+      "progress_unit, correlation, parent_id, tags, cancel_requested_at, cancel_reason, "
+      "stall_count, version, last_sequence)), "
+      "op AS (INSERT INTO " +
+      schema +
       ".operations (id, name, status, started_at, updated_at, last_progress_at, completed_at, "
       "percent, message, progress_current, progress_total, progress_unit, correlation, "
       "parent_id, tags, cancel_requested_at, cancel_reason, stall_count, version, "
-      "last_sequence) SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz, "
-      "$6::timestamptz, $7::timestamptz, $8::float8, $9::text, $10::bigint, $11::bigint, "
-      "$12::text, $13::jsonb, $14::text, COALESCE($15::jsonb, '{}'::jsonb), $16::timestamptz, "
-      "$17::text, $18::bigint, $19::bigint, $20::bigint WHERE NOT EXISTS (SELECT 1 FROM " +
+      "last_sequence) SELECT i.id, i.name, i.status, i.started_at, i.updated_at, "
+      "i.last_progress_at, i.completed_at, i.percent, i.message, i.progress_current, "
+      "i.progress_total, i.progress_unit, i.correlation, i.parent_id, "
+      "COALESCE(i.tags, '{}'::jsonb), i.cancel_requested_at, i.cancel_reason, i.stall_count, "
+      "i.version, i.last_sequence FROM i WHERE NOT EXISTS (SELECT 1 FROM " +
       schema +
-      ".events k WHERE k.operation_id = $1::text) ON CONFLICT (id) DO NOTHING RETURNING id), "
+      ".events k WHERE k.operation_id = i.id) ON CONFLICT (id) DO NOTHING RETURNING id), "
       "ev AS (INSERT INTO " +
       schema +
       ".events (operation_id, sequence, occurred_at, kind, message, data_json, event_key) "
-      "SELECT op.id, e.sequence, e.occurred_at, e.kind, e.message, e.data_json, e.event_key "
-      "FROM op, unnest($21::bigint[], $22::timestamptz[], $23::text[], $24::text[], "
-      "$25::text[], $26::text[]) AS e(sequence, occurred_at, kind, message, data_json, "
-      "event_key)) SELECT count(*) FROM op";
-  q.params = snapshot_params(op);
-  q.params.insert(q.params.end(),
-                  {std::to_string(last), text_array(seq), text_array(at), text_array(kind),
-                   text_array(message), text_array(data), text_array(key)});
+      "SELECT e.operation_id, e.sequence, e.occurred_at, e.kind, e.message, e.data_json, "
+      "e.event_key FROM unnest($21::text[], $22::bigint[], $23::timestamptz[], $24::text[], "
+      "$25::text[], $26::text[], $27::text[]) AS e(operation_id, sequence, occurred_at, kind, "
+      "message, data_json, event_key) JOIN op ON op.id = e.operation_id) SELECT id FROM op";
+  for (const auto& column : columns) q.params.emplace_back(text_array(column));
+  for (const auto* column : {&last_sequence, &owner, &seq, &at, &kind, &message, &data, &key}) {
+    q.params.emplace_back(text_array(*column));
+  }
+  return q;
+}
+
+BuiltQuery taken_query(const std::string& schema, std::span<const OperationId> ids) {
+  std::vector<std::optional<std::string>> values;
+  for (const OperationId& id : ids) values.emplace_back(id.value());
+  BuiltQuery q;
+  q.statement.name = "incursa_taken";
+  q.statement.sql =
+      "SELECT x.id FROM unnest($1::text[]) WITH ORDINALITY AS x(id, n) WHERE "
+      "EXISTS (SELECT 1 FROM " +
+      schema + ".operations o WHERE o.id = x.id) OR EXISTS (SELECT 1 FROM " + schema +
+      ".events k WHERE k.operation_id = x.id) ORDER BY x.n";
+  q.params = {text_array(values)};
   return q;
 }
 

@@ -7,6 +7,7 @@
 // never send.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,12 @@ BuiltQuery audit_get(const std::string& schema, const AuditEventId& id);
 BuiltQuery audit_query(const std::string& schema, const AuditQuery& query);
 std::vector<AuditEvent> decode_audit_events(const Result& result);
 
-// One statement: the operation (ON CONFLICT DO NOTHING) and, only if it was
-// inserted, its events; returns the number of operations inserted (0 or 1).
-BuiltQuery restore_query(const std::string& schema, const OperationSnapshot& operation,
-                         const std::vector<OperationEvent>& events);
+// One statement for a batch of any size: each operation whose id is free (ON
+// CONFLICT DO NOTHING, and no kept events) and the events of those inserted.
+// Returns a row per operation inserted: its id.
+BuiltQuery restore_query(const std::string& schema, std::span<const RestoreRecord> batch);
+// Returns, in the order given, the ids that restore_query would refuse.
+BuiltQuery taken_query(const std::string& schema, std::span<const OperationId> ids);
 
 BuiltQuery purgeable_query(const std::string& schema, const PurgeRequest& request);
 std::vector<PurgeCandidate> decode_purgeable(const Result& result);

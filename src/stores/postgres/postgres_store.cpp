@@ -5,6 +5,9 @@
 #include <array>
 #include <atomic>
 #include <limits>
+#include <span>
+#include <string>
+#include <unordered_set>
 
 #include "incursa/platform/error.hpp"
 #include "pg_batch.hpp"
@@ -93,6 +96,16 @@ struct PostgresStore::Impl {
       return lease->run(statement, params);
     }
     return batcher.run(statement, params, order_key);
+  }
+
+  // Whether the store holds `record` exactly as given (a restore that landed).
+  bool holds_exactly(Connection& c, const RestoreRecord& record) {
+    const std::string& id = record.operation.id.value();
+    const auto stored = decode_get(c.run(statements.get, {id}));
+    if (!stored || *stored != record.operation) return false;
+    return decode_events(
+               c.run(statements.events, {id, "0", std::to_string(record.events.size() + 1)})) ==
+           record.events;
   }
 
   PostgresStoreOptions options;
@@ -252,20 +265,37 @@ std::vector<AuditEvent> PostgresStore::query_audit_events(const AuditQuery& quer
 
 bool PostgresStore::restore(const OperationSnapshot& operation,
                             const std::vector<OperationEvent>& events) {
-  const BuiltQuery q = restore_query(impl_->statements.schema, operation, events);
-  // As for audit events: an existing id means "exists", except on a repeated try,
-  // where finding exactly what we wrote means our first try landed.
+  const RestoreRecord record{operation, events};
+  return restore_batch(std::span(&record, 1)).front();
+}
+
+std::vector<bool> PostgresStore::restore_batch(std::span<const RestoreRecord> batch) {
+  std::vector<bool> written(batch.size(), false);
+  if (batch.empty()) return written;
+  const BuiltQuery q = restore_query(impl_->statements.schema, batch);
+  // As for audit events: an id already there means "taken", except on a
+  // repeated try, where finding exactly what we sent means our first try landed.
   int tries = 0;
-  return impl_->call("restore of operation " + operation.id.value(), true, [&](Connection& c) {
-    ++tries;
-    if (parse_int64(c.run(q.statement, q.params).text(0, 0)) == 1) return true;
-    if (tries == 1) return false;
-    const auto stored = decode_get(c.run(impl_->statements.get, {operation.id.value()}));
-    if (!stored || *stored != operation) return false;
-    const auto stored_events = decode_events(c.run(
-        impl_->statements.events, {operation.id.value(), "0", std::to_string(events.size() + 1)}));
-    return stored_events == events;
-  });
+  return impl_->call("restore of " + std::to_string(batch.size()) + " operations", true,
+                     [&](Connection& c) {
+                       ++tries;
+                       std::unordered_set<std::string> inserted;
+                       for (const OperationId& id : decode_ids(c.run(q.statement, q.params))) {
+                         inserted.insert(id.value());
+                       }
+                       for (std::size_t i = 0; i < batch.size(); ++i) {
+                         written[i] = inserted.contains(batch[i].operation.id.value()) ||
+                                      (tries > 1 && impl_->holds_exactly(c, batch[i]));
+                       }
+                       return written;
+                     });
+}
+
+std::vector<OperationId> PostgresStore::taken(std::span<const OperationId> ids) {
+  if (ids.empty()) return {};
+  const BuiltQuery q = taken_query(impl_->statements.schema, ids);
+  return impl_->call("taken", true,
+                     [&](Connection& c) { return decode_ids(c.run(q.statement, q.params)); });
 }
 
 std::vector<PurgeCandidate> PostgresStore::find_purgeable(const PurgeRequest& request) {

@@ -32,6 +32,10 @@ constexpr const char* kInsertOperation =
 constexpr const char* kHasEvents =
     "SELECT EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)";
 
+constexpr const char* kIdTaken =
+    "SELECT EXISTS (SELECT 1 FROM operations WHERE id = ?1) OR "
+    "EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)";
+
 constexpr const char* kInsertTag =
     "INSERT INTO operation_tags (operation_id, key, value, started_at) VALUES (?1, ?2, ?3, ?4)";
 
@@ -219,6 +223,12 @@ InsertResult insert_operation(Connection& c, const OperationSnapshot& op,
   normalize_times(created);
   if (created.correlation) created.correlation = correlation_from_json(to_json(*op.correlation));
   return InsertResult{.created = true, .snapshot = std::move(created)};
+}
+
+bool id_taken(Connection& c, const OperationId& id) {
+  auto taken = c.prepare(kIdTaken);
+  taken.bind(1, id.value());
+  return taken.step() && taken.column_int(0) != 0;
 }
 
 bool restore_operation(Connection& c, const OperationSnapshot& op,

@@ -28,6 +28,10 @@ InsertResult insert_operation(Connection& c, const OperationSnapshot& operation,
 bool restore_operation(Connection& c, const OperationSnapshot& operation,
                        const std::vector<OperationEvent>& events);
 
+// Whether restore_operation() would refuse `id`: an operation holds it, or
+// events of a purged operation with this id are kept.
+bool id_taken(Connection& c, const OperationId& id);
+
 TransitionResult apply_transition(Connection& c, const TransitionRequest& request);
 
 std::optional<OperationSnapshot> select_operation(Connection& c, const OperationId& id);

@@ -20,9 +20,6 @@ constexpr const char* kVfsName = "incursa-wal-gather";
 // Past this many buffered bytes a write goes out at once (a transaction that big
 // gains nothing more from gathering).
 constexpr std::size_t kMaxGathered = 4 << 20;
-// A buffer that grew past this for a large transaction is given back after it is
-// written; below it, it is kept for the next commit.
-constexpr std::size_t kKeptCapacity = 1 << 20;
 
 // A WAL file's writes not yet handed to the OS. Constructed in xOpen and
 // destroyed in xClose: SQLite only zeroes and frees the memory it allocates.
@@ -57,8 +54,9 @@ int flush(File* f) {
     rc = f->real->pMethods->xWrite(f->real, g->bytes.data() + done, static_cast<int>(n),
                                    g->offset + static_cast<sqlite3_int64>(done));
   }
+  // The capacity stays (at most kMaxGathered): a bulk write that freed and
+  // regrew it each time spent more on page faults and copies than on SQLite.
   g->bytes.clear();
-  if (g->bytes.capacity() > kKeptCapacity) std::vector<char>().swap(g->bytes);
   return rc;
 }
 

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -134,6 +135,8 @@ class PostgresStore final : public OperationStore,
   // False when the id exists (with the same proviso for the store's own repeats).
   bool restore(const OperationSnapshot& operation,
                const std::vector<OperationEvent>& events) override;
+  std::vector<bool> restore_batch(std::span<const RestoreRecord> batch) override;
+  std::vector<OperationId> taken(std::span<const OperationId> ids) override;
   std::vector<PurgeCandidate> find_purgeable(const PurgeRequest& request) override;
   std::vector<OperationId> delete_operations(const std::vector<OperationId>& ids,
                                              const PurgeRequest& request) override;

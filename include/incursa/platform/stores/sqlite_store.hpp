@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,8 @@ class SqliteStore final : public OperationStore,
   TransitionResult transition(const TransitionRequest& request) override;
   bool restore(const OperationSnapshot& operation,
                const std::vector<OperationEvent>& events) override;
+  std::vector<bool> restore_batch(std::span<const RestoreRecord> batch) override;
+  std::vector<OperationId> taken(std::span<const OperationId> ids) override;
   std::optional<OperationSnapshot> get(const OperationId& id) override;
   std::vector<OperationEvent> events(const OperationId& id, std::int64_t after_sequence,
                                      std::size_t limit) override;

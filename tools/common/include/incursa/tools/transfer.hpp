@@ -51,13 +51,17 @@ struct ImportSummary {
 
 // Reads the lines of `in` twice: first it checks every line -- JSON, record type,
 // every field by the library's own rules, ids unique within the input and (for
-// operations) not yet in the store unless skip_existing -- and writes nothing if
-// any line fails; then it writes each record with OperationStore::restore and
-// append_audit_event, exactly as given. `in` must be seekable (a file).
-// Blank lines are ignored.
-// Throws ValidationError "<source> line N: <field>: <rule>" for a bad line or a
-// record already present, StoreError for store trouble. An import is atomic per
-// record, not as a whole: a store error midway leaves the records before it.
+// operations) not taken in the store (TransferStore::taken) unless
+// skip_existing -- and writes nothing if any line fails; then it writes the
+// records exactly as given, operations a thousand to a transaction
+// (TransferStore::restore_batch) and audit events one at a time, in the order of
+// the input. `in` must be seekable (a file). Blank lines are ignored. Memory
+// stays small at any size: a record at a time, a batch, and 8 bytes per id.
+// Throws ValidationError "<source> line N: <field>: <rule>" for a bad line,
+// ConflictError for a record already present, StoreError for store trouble. An
+// import is atomic per batch, not as a whole: an error while writing says what
+// was written before it ("written before the failure: N operations and M audit
+// events, the records through <source> line L"); --skip-existing finishes it.
 ImportSummary import_records(platform::OperationStore& store, std::istream& in,
                              const ImportOptions& options);
 
