@@ -439,14 +439,19 @@ std::vector<Action> actions(const Common& c) {
            }
          }});
   }
-  for (const Named& n : filters) {
-    out.push_back({"counts: " + n.name, [f = n.filter](ip::Tracker& t) {
-                     std::size_t total = 0;
-                     for (const auto& [status, count] : t.count_by_status(f)) {
-                       total += static_cast<std::size_t>(count);
-                     }
-                     return total;
-                   }});
+  // What the dashboard and the API show (at most 10,000 per status), then exact.
+  for (const std::optional<std::int64_t> at_most :
+       {std::optional<std::int64_t>(10000), std::optional<std::int64_t>()}) {
+    const std::string label = at_most ? "counts <=10k: " : "counts exact: ";
+    for (const Named& n : filters) {
+      out.push_back({label + n.name, [f = n.filter, at_most](ip::Tracker& t) {
+                       std::size_t total = 0;
+                       for (const auto& [status, count] : t.count_by_status(f, at_most)) {
+                         total += static_cast<std::size_t>(count);
+                       }
+                       return total;
+                     }});
+    }
   }
   out.push_back({"find_stalled (30 min, 1000)", [](ip::Tracker& t) {
                    return t.find_stalled({.threshold = 30min, .limit = 1000}).size();

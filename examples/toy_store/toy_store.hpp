@@ -127,13 +127,14 @@ class ToyStore final : public OperationStore {
     return found;
   }
 
-  StatusCounts count_by_status(const OperationFilter& filter) override {
+  StatusCounts count_by_status(const OperationFilter& filter,
+                               std::optional<std::int64_t> at_most) override {
     std::lock_guard lock(mutex_);
     StatusCounts counts;
     for (const auto& [id, record] : records_) {
       if (matches(filter, record.snapshot)) ++counts[record.snapshot.status];
     }
-    return counts;
+    return cap_counts(std::move(counts), at_most);
   }
 
  private:

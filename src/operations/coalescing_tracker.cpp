@@ -433,8 +433,9 @@ std::vector<OperationEvent> CoalescingTracker::events(const OperationId& id,
 
 OperationPage CoalescingTracker::list(const OperationQuery& query) { return tracker_->list(query); }
 
-StatusCounts CoalescingTracker::count_by_status(const OperationFilter& filter) {
-  return tracker_->count_by_status(filter);
+StatusCounts CoalescingTracker::count_by_status(const OperationFilter& filter,
+                                                std::optional<std::int64_t> at_most) {
+  return tracker_->count_by_status(filter, at_most);
 }
 
 OperationPage CoalescingTracker::children(const OperationId& id, std::size_t limit,

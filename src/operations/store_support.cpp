@@ -1,5 +1,6 @@
 #include "incursa/platform/operations/store_support.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "base/random.hpp"
@@ -118,6 +119,12 @@ std::string new_event_key() {
   for (int i = 0; i < 10; ++i, a >>= 6) key[i] = kAlphabet[a & 63];
   for (int i = 10; i < 14; ++i, b >>= 6) key[i] = kAlphabet[b & 63];
   return std::string(key, sizeof key);
+}
+
+StatusCounts cap_counts(StatusCounts counts, std::optional<std::int64_t> at_most) {
+  if (!at_most) return counts;
+  for (auto& [status, count] : counts) count = std::min(count, *at_most + 1);
+  return counts;
 }
 
 }  // namespace incursa::platform

@@ -51,9 +51,11 @@ OperationPage Tracker::list(const OperationQuery& query) {
   return page;
 }
 
-StatusCounts Tracker::count_by_status(const OperationFilter& filter) {
+StatusCounts Tracker::count_by_status(const OperationFilter& filter,
+                                      std::optional<std::int64_t> at_most) {
   validate_filter(filter);
-  return store_->count_by_status(filter);
+  if (at_most && *at_most < 1) throw ValidationError("at_most", "must be at least 1");
+  return store_->count_by_status(filter, at_most);
 }
 
 OperationPage Tracker::children(const OperationId& id, std::size_t limit,

@@ -222,6 +222,27 @@ TEST_P(StoreConformance, ChildrenAreListedOldestFirst) {
 // once; and the counts agree. Stores plan these reads differently per filter
 // (index branches per status and name, tag-driven joins), so the combinations
 // are drawn at random, with a fixed seed, over a population with ties in time.
+TEST_P(StoreConformance, BoundedCountsStopAtTheLimitPerStatus) {
+  for (int i = 0; i < 7; ++i) start_in(S::Succeeded);
+  for (int i = 0; i < 3; ++i) start_in(S::Failed);
+  start_in(S::Running);
+  EXPECT_EQ(tracker->count_by_status({}, 3),
+            (StatusCounts{{S::Succeeded, 4}, {S::Failed, 3}, {S::Running, 1}}));
+  EXPECT_EQ(tracker->count_by_status({}, 100),
+            (StatusCounts{{S::Succeeded, 7}, {S::Failed, 3}, {S::Running, 1}}));
+  OperationFilter failed;
+  failed.statuses = {S::Failed, S::Pending};
+  EXPECT_EQ(tracker->count_by_status(failed, 1), (StatusCounts{{S::Failed, 2}}));
+  for (const std::int64_t bad : {std::int64_t{0}, std::int64_t{-1}}) {
+    try {
+      tracker->count_by_status({}, bad);
+      ADD_FAILURE() << "at_most " << bad << " was accepted";
+    } catch (const ValidationError& e) {
+      EXPECT_EQ(e.field(), "at_most");
+    }
+  }
+}
+
 TEST_P(StoreConformance, RandomFilterCombinationsPageLikeTheReference) {
   std::mt19937 random(20261207);
   const auto pick = [&](std::size_t n) {
@@ -301,6 +322,12 @@ TEST_P(StoreConformance, RandomFilterCombinationsPageLikeTheReference) {
       ++expected_counts[op.status];
     }
     EXPECT_EQ(tracker->count_by_status(f), expected_counts) << "round " << round;
+    // Bounded: each status's count stops at at_most + 1.
+    const std::int64_t at_most = 1 + static_cast<std::int64_t>(pick(8));
+    StatusCounts bounded = expected_counts;
+    for (auto& [status, n] : bounded) n = std::min(n, at_most + 1);
+    EXPECT_EQ(tracker->count_by_status(f, at_most), bounded)
+        << "round " << round << ", at_most " << at_most;
     for (const ListOrder order : {ListOrder::NewestFirst, ListOrder::OldestFirst}) {
       OperationQuery q;
       q.filter = f;

@@ -189,8 +189,8 @@ TEST(MemoryStoreIndexes, FollowStatusChangesProgressPurgesAndReusedIds) {
   // Purged: listed no more, counted no more.
   ASSERT_EQ(store->retention()->delete_operations({b}, purge_everything()).size(), 1U);
   EXPECT_EQ(ids_of(store->list(all)), (std::vector{c.value(), a.value()}));
-  EXPECT_EQ(store->count_by_status({}), ref.count_by_status({}));
-  EXPECT_EQ(store->count_by_status({}).count(OperationStatus::Succeeded), 0U);
+  EXPECT_EQ(store->count_by_status({}, std::nullopt), ref.count_by_status({}));
+  EXPECT_EQ(store->count_by_status({}, std::nullopt).count(OperationStatus::Succeeded), 0U);
 
   // The id reused by a new operation, started later than the others, once the
   // purged one's events are gone too (until then its tombstone refuses the id).
@@ -320,7 +320,7 @@ TEST(MemoryStoreIndexes, AgreeWithAFullScanUnderRandomWritesAndQueries) {
       OperationFilter f;
       if (pick(2) == 0) f.statuses = random_statuses();
       if (pick(3) == 0) f.name = "Report.Render";
-      ASSERT_EQ(store->count_by_status(f), ref.count_by_status(f)) << "step " << step;
+      ASSERT_EQ(store->count_by_status(f, std::nullopt), ref.count_by_status(f)) << "step " << step;
     }
   }
   EXPECT_GT(queries, 1000);
@@ -405,7 +405,7 @@ TEST(MemoryStoreIndexes, StayCorrectWhileWritersRaceQueries) {
   EXPECT_EQ(store->list(newest), ref.list(newest));
   EXPECT_EQ(store->list(running), ref.list(running));
   EXPECT_EQ(store->find_stale(all_stale), ref.find_stale(all_stale));
-  EXPECT_EQ(store->count_by_status({}), ref.count_by_status({}));
+  EXPECT_EQ(store->count_by_status({}, std::nullopt), ref.count_by_status({}));
   EXPECT_FALSE(ref.find_stale(all_stale).empty());
 }
 

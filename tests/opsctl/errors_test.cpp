@@ -116,7 +116,7 @@ TEST_F(OpsctlTest, EverySubcommandHelpIsComplete) {
   std::vector<std::string> watch_filters(filters.begin() + 1, filters.end());
   const std::map<std::string, std::vector<std::string>> expected = {
       {"list", plus(filters, {"--limit", "--page-token", "--all", "--oldest-first", "--json"})},
-      {"count", plus(filters, {"--json"})},
+      {"count", plus(filters, {"--at-most", "--exact", "--json"})},
       {"show", {"ID", "--json"}},
       {"events", {"ID", "--after", "--limit", "--json"}},
       {"timeline", {"ID", "--json"}},

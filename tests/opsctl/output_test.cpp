@@ -186,6 +186,16 @@ TEST_F(Json, TimelineCountStalledChildren) {
   const json count = get({"count"});
   EXPECT_EQ(count.at("total"), 9);
   EXPECT_EQ(count.at("counts").at("Stalled"), 1);
+  EXPECT_EQ(count.at("at_most"), 10000);
+  EXPECT_EQ(count.at("more"), json::array());
+  const json cut = get({"count", "--at-most", "1"});
+  EXPECT_EQ(cut.at("at_most"), 1);
+  EXPECT_EQ(cut.at("counts").at("Stalled"), 1);
+  EXPECT_GE(cut.at("more").size(), 1u);
+  EXPECT_LT(cut.at("total"), 9);
+  const json exact = get({"count", "--exact"});
+  EXPECT_EQ(exact.at("total"), 9);
+  EXPECT_FALSE(exact.contains("at_most"));
 
   const json stalled = get({"stalled", "--threshold", "30m"});
   ASSERT_EQ(stalled.at("stalled").size(), 4u);

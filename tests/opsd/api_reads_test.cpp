@@ -164,6 +164,36 @@ TEST_F(Reads, CountsCoverEveryStatus) {
   EXPECT_EQ(get(*c_, "/v1/counts?limit=3").status, 400);
 }
 
+// Bounded by default (at_most 10,000); a status past at_most shows at_most and
+// is named in "more"; exact=true counts everything.
+TEST_F(Reads, CountsAreBoundedAndSayWhere) {
+  const Reply bounded = get(*c_, "/v1/counts?tag=suite:reads");
+  ASSERT_EQ(bounded.status, 200) << bounded.text;
+  EXPECT_EQ(bounded.body["at_most"], 10000);
+  EXPECT_EQ(bounded.body["more"], json::array());
+
+  const Reply cut = get(*c_, "/v1/counts?tag=suite:reads&at_most=2");
+  ASSERT_EQ(cut.status, 200) << cut.text;
+  EXPECT_EQ(cut.body["at_most"], 2);
+  EXPECT_EQ(cut.body["counts"]["Pending"], 2);
+  EXPECT_EQ(cut.body["counts"]["Failed"], 1);
+  EXPECT_EQ(cut.body["more"], json::array({"Pending"}));
+  EXPECT_EQ(cut.body["total"], 3);
+
+  const Reply exact = get(*c_, "/v1/counts?tag=suite:reads&exact=true");
+  ASSERT_EQ(exact.status, 200) << exact.text;
+  EXPECT_EQ(exact.body["counts"]["Pending"], 5);
+  EXPECT_FALSE(exact.body.contains("at_most"));
+  EXPECT_FALSE(exact.body.contains("more"));
+
+  for (const char* bad : {"at_most=0", "at_most=1000001", "at_most=x", "exact=yes",
+                          "exact=true&at_most=5"}) {
+    const Reply r = get(*c_, std::string("/v1/counts?") + bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(r.error_field() == "at_most" || r.error_field() == "exact") << bad;
+  }
+}
+
 TEST_F(Reads, EventsInSequenceWithPaging) {
   const json op = start(*c_, {{"name", "Events.Paging"}});
   const std::string base = "/v1/operations/" + op["id"].get<std::string>();

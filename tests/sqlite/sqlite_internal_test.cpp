@@ -178,6 +178,43 @@ TEST(SqliteQueryPlan, EveryListFilterReadsOrderedIndexRangesWithoutSortingTheMat
   }
 }
 
+// A bounded count of one status reads at most `limit` entries of the index the
+// list would read, covering where it can (no row of operations), sorting nothing.
+TEST(SqliteQueryPlan, BoundedCountsReadOneCutIndexRangePerStatus) {
+  TempDir dir;
+  const std::string path = dir.file("plan.db");
+  SqliteStore::open(SqliteStoreOptions{.path = path});
+  RawDb raw(path);
+  const std::vector<std::string> names = {"Webhook.A", "Webhook.B", "Webhook.C"};
+  struct Case {
+    const char* what;
+    OperationFilter filter;
+    const char* index;
+    bool covering;
+  };
+  const std::vector<Case> cases = {
+      {"status", {.statuses = {S::Failed}}, "operations_by_status", true},
+      {"prefix", {.statuses = {S::Failed}, .name_prefix = "Webhook."},
+       "operations_by_status_name", true},
+      {"name", {.statuses = {S::Failed}, .name = "Webhook.B"}, "operations_by_status_name", true},
+      {"tag", {.statuses = {S::Failed}, .tags = {{"tenant", "t0"}}}, "operation_tags_by_time",
+       false},
+      {"correlation", {.statuses = {S::Failed}, .correlation_id = CorrelationId::parse("c1")},
+       "operations_by_correlation", false},
+  };
+  for (const Case& c : cases) {
+    const std::string sql = sqlite::bounded_count_query(c.filter, names, 10001).text();
+    const std::string plan = plan_of(raw, sql);
+    EXPECT_NE(plan.find(std::string("INDEX ") + c.index), std::string::npos)
+        << c.what << "\n" << sql << "\n" << plan;
+    if (c.covering) {
+      EXPECT_NE(plan.find("COVERING INDEX"), std::string::npos) << c.what << "\n" << plan;
+    }
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << c.what << "\n" << plan;
+    EXPECT_EQ(plan.find("SCAN o\n"), std::string::npos) << c.what << "\n" << plan;
+  }
+}
+
 // SQLite runs `x IN (a, b, c)` -- three constants or more, in a CHECK, a partial
 // index's WHERE or the statement itself -- by building a temporary b-tree every
 // time the statement runs: an allocation and page faults on every write

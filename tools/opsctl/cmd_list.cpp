@@ -1,9 +1,12 @@
 // list and count: "what is running?"
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "context.hpp"
 #include "filters.hpp"
 #include "incursa/platform/error.hpp"
+#include "incursa/platform/limits.hpp"
 #include "incursa/tools/text_table.hpp"
 #include "render.hpp"
 
@@ -61,31 +64,51 @@ int run_list(Context& ctx, const ListOptions& o) {
 
 struct CountOptions {
   FilterOptions filters;
+  std::int64_t at_most = platform::limits::kDefaultCountLimit;
+  bool exact = false;
   bool json = false;
 };
 
 int run_count(Context& ctx, const CountOptions& o) {
   const platform::OperationFilter filter = o.filters.build(ctx.now());
   platform::Tracker tracker = ctx.tracker(ctx.open(tools::OpenMode::MustExist));
-  const platform::StatusCounts counts = tracker.count_by_status(filter);
+  // Bounded unless --exact: at millions of operations an exact count reads
+  // every match, a bounded one at most --at-most index entries per status.
+  const std::optional<std::int64_t> at_most =
+      o.exact ? std::nullopt : std::optional<std::int64_t>(o.at_most);
+  const platform::StatusCounts counts = tracker.count_by_status(filter, at_most);
   std::int64_t total = 0;
+  bool total_more = false;
   ordered_json by_status = ordered_json::object();
+  ordered_json more = ordered_json::array();
   tools::Table table({{"STATUS"}, {"COUNT", tools::Table::Align::Right}});
   for (int i = 0; i < platform::kOperationStatusCount; ++i) {
     const auto status = static_cast<OperationStatus>(i);
     const auto it = counts.find(status);
-    const std::int64_t n = it == counts.end() ? 0 : it->second;
+    std::int64_t n = it == counts.end() ? 0 : it->second;
+    const bool cut = at_most && n > *at_most;
+    if (cut) {
+      n = *at_most;
+      more.push_back(std::string(platform::to_string(status)));
+    }
     total += n;
+    total_more = total_more || cut;
     by_status[std::string(platform::to_string(status))] = n;
     table.add_row({tools::Cell(std::string(platform::to_string(status)),
                                n > 0 ? tools::status_color(status) : tools::Color::None),
-                   std::to_string(n)});
+                   std::to_string(n) + (cut ? "+" : "")});
   }
   if (o.json) {
-    ctx.print_json({{"counts", by_status}, {"total", total}});
+    ordered_json j = {{"counts", by_status}, {"total", total}};
+    if (at_most) {
+      j["at_most"] = *at_most;
+      j["more"] = more;
+    }
+    ctx.print_json(j);
     return kOk;
   }
-  table.add_row({tools::Cell("Total", tools::Color::Bold), std::to_string(total)});
+  table.add_row({tools::Cell("Total", tools::Color::Bold),
+                 std::to_string(total) + (total_more ? "+" : "")});
   ctx.print(table.render(ctx.style()));
   return kOk;
 }
@@ -114,7 +137,15 @@ void add_list_commands(CLI::App& app, Context& ctx) {
   auto count = std::make_shared<CountOptions>();
   CLI::App* c = add_subcommand(app, "count", "Count operations per status, with the list filters");
   count->filters.add_to(*c);
-  c->add_flag("--json", count->json, "Print {\"counts\":{...},\"total\":N} instead of a table");
+  c->add_option("--at-most", count->at_most,
+                "Count each status up to N; more shows as N+ (default 10000: fast at any size)")
+      ->type_name("N")
+      ->check(CLI::Range(std::int64_t{1}, platform::limits::kMaxCountLimit));
+  c->add_flag("--exact", count->exact, "Count every match exactly (reads them all)")
+      ->excludes("--at-most");
+  c->add_flag("--json", count->json,
+              "Print {\"counts\":{...},\"total\":N,\"at_most\":N,\"more\":[statuses]} "
+              "instead of a table");
   c->callback([&ctx, count] { ctx.action = [&ctx, count] { return run_count(ctx, *count); }; });
 }
 

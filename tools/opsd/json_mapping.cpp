@@ -61,17 +61,27 @@ json page_json(const OperationPage& page) {
   return j;
 }
 
-json counts_json(const StatusCounts& counts) {
+json counts_json(const StatusCounts& counts, std::optional<std::int64_t> at_most) {
   json by_status = json::object();
+  json more = json::array();
   std::int64_t total = 0;
   for (int i = 0; i < kOperationStatusCount; ++i) {
     const auto status = static_cast<OperationStatus>(i);
     const auto it = counts.find(status);
-    const std::int64_t n = it == counts.end() ? 0 : it->second;
+    std::int64_t n = it == counts.end() ? 0 : it->second;
+    if (at_most && n > *at_most) {
+      n = *at_most;
+      more.push_back(std::string(to_string(status)));
+    }
     by_status[std::string(to_string(status))] = n;
     total += n;
   }
-  return {{"counts", by_status}, {"total", total}};
+  json j = {{"counts", by_status}, {"total", total}};
+  if (at_most) {
+    j["at_most"] = *at_most;
+    j["more"] = more;
+  }
+  return j;
 }
 
 }  // namespace incursa::platform::opsd

@@ -21,6 +21,10 @@ nlohmann::json timeline_json(const Timeline& timeline);
 // {"operations":[…], "next_page_token": "…"} (the token only when another page exists).
 nlohmann::json page_json(const OperationPage& page);
 // Every status, zeros included, so a client never has to guess a missing key.
-nlohmann::json counts_json(const StatusCounts& counts);
+// {"counts": {all six statuses}, "total": n}. With `at_most` (counts from
+// count_by_status(filter, at_most)), a status above it shows at_most and is
+// listed in "more", and "at_most" is given: the dashboard shows "10,000+".
+nlohmann::json counts_json(const StatusCounts& counts,
+                           std::optional<std::int64_t> at_most = std::nullopt);
 
 }  // namespace incursa::platform::opsd

@@ -54,6 +54,13 @@ std::int64_t int_param(const httplib::Request& req, const char* name, std::int64
   return value;
 }
 
+bool bool_param(const httplib::Request& req, const char* name, bool fallback) {
+  auto text = single_param(req, name);
+  if (!text) return fallback;
+  if (*text != "true" && *text != "false") bad_param(name, "must be true or false");
+  return *text == "true";
+}
+
 std::chrono::milliseconds duration_param(const httplib::Request& req, const char* name,
                                          std::chrono::milliseconds fallback) {
   auto text = single_param(req, name);

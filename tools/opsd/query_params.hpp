@@ -46,6 +46,9 @@ std::optional<std::string> single_param(const httplib::Request& req, const char*
 std::int64_t int_param(const httplib::Request& req, const char* name, std::int64_t fallback,
                        std::int64_t min, std::int64_t max);
 
+// "true" or "false", or `fallback` when absent.
+bool bool_param(const httplib::Request& req, const char* name, bool fallback);
+
 // A duration parameter ("30s", "250ms", "1m"), or `fallback` when absent.
 std::chrono::milliseconds duration_param(const httplib::Request& req, const char* name,
                                          std::chrono::milliseconds fallback);

@@ -25,8 +25,19 @@ void list(ApiContext& ctx, const httplib::Request& req, const std::string& /*bod
 
 void counts(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,
             httplib::Response& res) {
-  check_params(req, {}, true);
-  send_json(res, 200, counts_json(ctx.tracker.count_by_status(filter_from(req))));
+  check_params(req, {"at_most", "exact"}, true);
+  // Bounded by default: an exact count reads every match, which at millions of
+  // rows is seconds; "exact=true" asks for it anyway.
+  const bool exact = bool_param(req, "exact", false);
+  if (exact && req.has_param("at_most")) {
+    throw ApiError(400, "invalid_argument", "give at_most or exact=true, not both", "at_most");
+  }
+  const std::optional<std::int64_t> at_most =
+      exact ? std::nullopt
+            : std::optional(int_param(req, "at_most", limits::kDefaultCountLimit, 1,
+                                      limits::kMaxCountLimit));
+  send_json(res, 200,
+            counts_json(ctx.tracker.count_by_status(filter_from(req), at_most), at_most));
 }
 
 void get(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace incursa::platform::limits {
 
@@ -15,5 +16,9 @@ inline constexpr std::size_t kMaxEventKindLength = 64;     // characters
 inline constexpr std::size_t kMaxDataJsonBytes = 65536;    // 64 KiB
 inline constexpr std::size_t kMaxProgressUnitLength = 32;  // characters
 inline constexpr std::size_t kMaxEventPageSize = 10000;    // events() limit
+// Bounded counts (count_by_status with at_most): what opsd and opsctl count up
+// to by default ("10,000+"), and the most a caller may ask for.
+inline constexpr std::int64_t kDefaultCountLimit = 10000;
+inline constexpr std::int64_t kMaxCountLimit = 1000000;
 
 }  // namespace incursa::platform::limits

@@ -453,12 +453,13 @@ class MemoryStore final : public OperationStore,
     return found;
   }
 
-  StatusCounts count_by_status(const OperationFilter& filter) override {
+  StatusCounts count_by_status(const OperationFilter& filter,
+                               std::optional<std::int64_t> at_most) override {
     StatusCounts counts;
     for_each_record([&](Record& r) {
       if (live(r) && matches(filter, r.snapshot)) ++counts[r.snapshot.status];
     });
-    return counts;
+    return cap_counts(std::move(counts), at_most);
   }
 
   bool append_audit_event(const AuditEvent& event) override {

@@ -150,6 +150,34 @@ BuiltQuery count_query(const std::string& schema, const OperationFilter& filter)
   return q;
 }
 
+BuiltQuery bounded_count_query(const std::string& schema, const OperationFilter& filter,
+                               std::int64_t limit) {
+  OperationFilter rest = filter;
+  rest.statuses = {};
+  Conditions c;
+  add_filter(c, schema, rest);
+  const std::string cap = c.bind(std::to_string(limit));
+  const StatusSet wanted = filter.statuses.empty() ? StatusSet::all() : filter.statuses;
+  std::string sql;
+  for (int i = 0; i < kOperationStatusCount; ++i) {
+    const auto status = static_cast<OperationStatus>(i);
+    if (!wanted.contains(status)) continue;
+    const std::string bound = c.bind(std::string(to_string(status)));
+    // An equality on status, so (status, started_at, id) or (status, name, …)
+    // can serve each scan; LIMIT stops it at `limit` rows.
+    sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT " + bound +
+           "::text AS status, (SELECT count(*) FROM (SELECT 1 FROM " + schema + ".operations o" +
+           c.where + (c.where.empty() ? " WHERE " : " AND ") + "o.status = " + bound +
+           "::text LIMIT " + cap + "::bigint) x) AS n";
+    c.shape.push_back(static_cast<char>('0' + i));
+  }
+  BuiltQuery q;
+  q.statement.sql = "SELECT * FROM (" + sql + ") counts WHERE counts.n > 0";
+  q.statement.name = "incursa_bounded_count_" + c.shape;
+  q.params = std::move(c.params);
+  return q;
+}
+
 StatusCounts decode_counts(const Result& result) {
   StatusCounts counts;
   for (int i = 0; i < result.rows(); ++i) {

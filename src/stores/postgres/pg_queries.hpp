@@ -25,6 +25,11 @@ struct BuiltQuery {
 
 BuiltQuery list_query(const std::string& schema, const ListRequest& request);
 BuiltQuery count_query(const std::string& schema, const OperationFilter& filter);
+// Per status of the filter (every status when it names none), a count of at
+// most `limit` matching rows: one LIMITed scan per status. Same rows as
+// count_query, for decode_counts.
+BuiltQuery bounded_count_query(const std::string& schema, const OperationFilter& filter,
+                               std::int64_t limit);
 StatusCounts decode_counts(const Result& result);
 
 // One INSERT … ON CONFLICT DO NOTHING; returns a row ("t") only when it created it.

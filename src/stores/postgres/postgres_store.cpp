@@ -233,8 +233,10 @@ std::vector<OperationSnapshot> PostgresStore::list(const ListRequest& request) {
                      [&](Connection& c) { return decode_snapshots(c.run(q.statement, q.params)); });
 }
 
-StatusCounts PostgresStore::count_by_status(const OperationFilter& filter) {
-  const BuiltQuery q = count_query(impl_->statements.schema, filter);
+StatusCounts PostgresStore::count_by_status(const OperationFilter& filter,
+                                            std::optional<std::int64_t> at_most) {
+  const BuiltQuery q = at_most ? bounded_count_query(impl_->statements.schema, filter, *at_most + 1)
+                               : count_query(impl_->statements.schema, filter);
   return impl_->call("count_by_status", true,
                      [&](Connection& c) { return decode_counts(c.run(q.statement, q.params)); });
 }

@@ -149,15 +149,15 @@ void append_filter(SqlBuilder& q, const OperationFilter& f, const Branch& branch
   if (auto to = micros_ceil(f.updated_to)) q.where().sql("o.updated_at < ").value(*to);
 }
 
-// One branch: an ordered index range, cut at the page's limit.
+// One branch: an ordered index range of `columns`, cut at `limit` rows.
 void append_branch(SqlBuilder& q, const ListRequest& request, const ListPlan& plan,
-                   const Branch& branch) {
+                   const Branch& branch, const std::string& columns, std::int64_t limit) {
   const bool newest_first = request.order == ListOrder::NewestFirst;
   const std::string* driving_tag = nullptr;
   // Rows come in the order of the driving index's (started_at, id) columns.
   std::string time_column = "o.started_at";
   std::string id_column = "o.id";
-  q.next_select().sql("SELECT ").sql(qualified_columns());
+  q.next_select().sql("SELECT ").sql(columns);
   if (plan.index == nullptr) {
     const auto& [key, value] = *request.filter.tags.begin();
     driving_tag = &key;
@@ -186,7 +186,7 @@ void append_branch(SqlBuilder& q, const ListRequest& request, const ListPlan& pl
   }
   const char* direction = newest_first ? " DESC" : "";
   q.sql(" ORDER BY " + time_column + direction + ", " + id_column + direction + " LIMIT ")
-      .value(clamp_limit(request.limit));
+      .value(limit);
 }
 
 }  // namespace
@@ -223,15 +223,16 @@ std::vector<std::string> distinct_names(Connection& c, const std::string& prefix
 
 SqlBuilder list_query(const ListRequest& request, const std::vector<std::string>& prefix_names) {
   const ListPlan plan = plan_list(request.filter, prefix_names);
+  const std::int64_t limit = clamp_limit(request.limit);
   SqlBuilder q;
   if (plan.branches.size() == 1) {
-    append_branch(q, request, plan, plan.branches.front());
+    append_branch(q, request, plan, plan.branches.front(), qualified_columns(), limit);
     return q;
   }
   bool first = true;
   for (const Branch& branch : plan.branches) {
     q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
-    append_branch(q, request, plan, branch);
+    append_branch(q, request, plan, branch, qualified_columns(), limit);
     q.sql(")");
     first = false;
   }
@@ -241,24 +242,64 @@ SqlBuilder list_query(const ListRequest& request, const std::vector<std::string>
   return q;
 }
 
+SqlBuilder bounded_count_query(const OperationFilter& filter,
+                               const std::vector<std::string>& prefix_names, std::int64_t limit) {
+  const ListRequest request{.filter = filter};
+  const ListPlan plan = plan_list(filter, prefix_names);
+  SqlBuilder q;
+  q.sql("SELECT COUNT(*) FROM (");
+  bool first = true;
+  for (const Branch& branch : plan.branches) {
+    q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
+    append_branch(q, request, plan, branch, "o.id", limit);
+    q.sql(")");
+    first = false;
+  }
+  q.sql(" LIMIT ").value(limit).sql(")");
+  return q;
+}
+
+std::optional<std::vector<std::string>> prefix_names(Connection& c,
+                                                     const OperationFilter& filter) {
+  const auto& prefix = filter.name_prefix;
+  if (!prefix || prefix->empty() || filter.name) return std::vector<std::string>{};
+  std::vector<std::string> names = distinct_names(c, *prefix, kMaxNameBranches + 1);
+  if (names.empty()) return std::nullopt;  // no name starts with it
+  if (names.size() > kMaxNameBranches) names.clear();
+  return names;
+}
+
 std::vector<OperationSnapshot> select_list(Connection& c, const ListRequest& request) {
   std::vector<OperationSnapshot> result;
   if (request.limit == 0) return result;
-  std::vector<std::string> names;
-  const auto& prefix = request.filter.name_prefix;
-  if (prefix && !prefix->empty() && !request.filter.name) {
-    names = distinct_names(c, *prefix, kMaxNameBranches + 1);
-    if (names.empty()) return result;  // no name starts with it
-    if (names.size() > kMaxNameBranches) names.clear();
-  }
-  const SqlBuilder q = list_query(request, names);
+  const auto names = prefix_names(c, request.filter);
+  if (!names) return result;
+  const SqlBuilder q = list_query(request, *names);
   auto rows = c.prepare(q.text());
   q.bind_all(rows);
   while (rows.step()) result.push_back(read_operation(rows, c.display_name()));
   return result;
 }
 
-StatusCounts select_status_counts(Connection& c, const OperationFilter& filter) {
+StatusCounts select_status_counts(Connection& c, const OperationFilter& filter,
+                                  std::optional<std::int64_t> at_most) {
+  if (!at_most) return select_exact_counts(c, filter);
+  StatusCounts counts;
+  const auto names = prefix_names(c, filter);
+  if (!names) return counts;
+  const StatusSet wanted = filter.statuses.empty() ? StatusSet::all() : filter.statuses;
+  for (const OperationStatus status : statuses_of(wanted)) {
+    OperationFilter one = filter;
+    one.statuses = {status};
+    const SqlBuilder q = bounded_count_query(one, *names, *at_most + 1);
+    auto row = c.prepare(q.text());
+    q.bind_all(row);
+    if (row.step() && row.column_int(0) > 0) counts[status] = row.column_int(0);
+  }
+  return counts;
+}
+
+StatusCounts select_exact_counts(Connection& c, const OperationFilter& filter) {
   SqlBuilder q;
   q.sql("SELECT o.status, COUNT(*) FROM operations AS o");
   append_filter(q, filter, Branch{}, nullptr);

@@ -38,7 +38,18 @@ SqlBuilder list_query(const ListRequest& request, const std::vector<std::string>
 
 std::vector<OperationSnapshot> select_list(Connection& c, const ListRequest& request);
 
-StatusCounts select_status_counts(Connection& c, const OperationFilter& filter);
+// Exact counts read every match: one pass over the filter's rows.
+StatusCounts select_exact_counts(Connection& c, const OperationFilter& filter);
+
+// Counts up to `at_most` + 1 per status (OperationStore::count_by_status): per
+// status, the list's index ranges cut at that many entries.
+StatusCounts select_status_counts(Connection& c, const OperationFilter& filter,
+                                  std::optional<std::int64_t> at_most);
+
+// The statement select_status_counts() runs for one status (in `filter`),
+// reading at most `limit` entries. Exposed so tests can EXPLAIN it.
+SqlBuilder bounded_count_query(const OperationFilter& filter,
+                               const std::vector<std::string>& prefix_names, std::int64_t limit);
 
 // `column IN (?, …)`, one bound value per status of `statuses`.
 void append_status_in(SqlBuilder& q, std::string_view column, StatusSet statuses);

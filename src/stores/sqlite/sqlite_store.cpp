@@ -267,9 +267,10 @@ std::vector<OperationSnapshot> SqliteStore::list(const ListRequest& request) {
   return impl_->read([&](sqlite::Connection& c) { return sqlite::select_list(c, request); });
 }
 
-StatusCounts SqliteStore::count_by_status(const OperationFilter& filter) {
+StatusCounts SqliteStore::count_by_status(const OperationFilter& filter,
+                                          std::optional<std::int64_t> at_most) {
   return impl_->read(
-      [&](sqlite::Connection& c) { return sqlite::select_status_counts(c, filter); });
+      [&](sqlite::Connection& c) { return sqlite::select_status_counts(c, filter, at_most); });
 }
 
 bool SqliteStore::append_audit_event(const AuditEvent& event) {

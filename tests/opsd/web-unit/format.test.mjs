@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  clampPercent, fmtClock, fmtClockMs, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, fmtRelative,
-  fmtStructured, pad, parseTime, prettyJson,
+  clampPercent, fmtClock, fmtClockMs, fmtCount, fmtDateTime, fmtDuration, fmtNumber, fmtPercent,
+  fmtRelative, fmtStructured, fmtTotal, pad, parseTime, prettyJson,
 } from '../../../tools/opsd/web/format.js';
 
 describe('fmtDuration', () => {
@@ -123,5 +123,25 @@ describe('prettyJson', () => {
   test('leaves anything else as it came', () => {
     assert.equal(prettyJson('not json {'), 'not json {');
     assert.equal(prettyJson(''), '');
+  });
+});
+
+describe('fmtCount and fmtTotal', () => {
+  const counts = {
+    counts: { Pending: 0, Running: 3, Succeeded: 10000, Failed: 7, Canceled: 0, Stalled: 1 },
+    total: 10011, at_most: 10000, more: ['Succeeded'],
+  };
+  test('a status counted past at_most shows a plus', () => {
+    assert.equal(fmtCount(counts, 'Succeeded'), (10000).toLocaleString() + '+');
+    assert.equal(fmtCount(counts, 'Failed'), '7');
+  });
+  test('an exact answer (no "more") shows plain numbers', () => {
+    assert.equal(fmtCount({ counts: { Failed: 7 } }, 'Failed'), '7');
+    assert.equal(fmtTotal({ counts: { Failed: 7, Running: 2 } }, []).text, '9');
+  });
+  test('a total is bounded when any status in it is', () => {
+    assert.equal(fmtTotal(counts, []).text, (10011).toLocaleString() + '+');
+    assert.equal(fmtTotal(counts, ['Failed', 'Running']).text, '10');
+    assert.equal(fmtTotal(counts, ['Failed', 'Succeeded']).n, 10007);
   });
 });

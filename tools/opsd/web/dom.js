@@ -60,6 +60,22 @@ export function toast(message, isError) {
   toastTimer = setTimeout(() => { el.className = 'toast'; }, isError ? 5000 : 2500);
 }
 
+// Runs fn at most once every `ms`, after the call that asked: a burst of live
+// changes costs one request per period, and the last change is never lost.
+export function throttle(fn, ms) {
+  let timer = 0;
+  let last = -Infinity;
+  return (...args) => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(() => {
+      timer = 0;
+      last = Date.now();
+      fn(...args);
+    }, wait);
+  };
+}
+
 export function debounce(fn, ms) {
   let timer = 0;
   return (...args) => {

@@ -52,6 +52,21 @@ export function fmtDateTime(date) {
 
 export const fmtNumber = (n) => Number(n).toLocaleString();
 
+// A count from /v1/counts: "10,000+" for a status it stopped counting at
+// `at_most` (listed in `more`), else the number.
+export function fmtCount(counts, status) {
+  const more = Array.isArray(counts.more) && counts.more.includes(status);
+  return fmtNumber(counts.counts[status]) + (more ? '+' : '');
+}
+
+// The total of `statuses` (all when empty), "+" when any of them was cut.
+export function fmtTotal(counts, statuses) {
+  const list = statuses.length ? statuses : Object.keys(counts.counts);
+  const n = list.reduce((sum, s) => sum + (counts.counts[s] || 0), 0);
+  const more = Array.isArray(counts.more) && list.some((s) => counts.more.includes(s));
+  return { n, text: fmtNumber(n) + (more ? '+' : '') };
+}
+
 // "42%" for a reported percent, null when the operation reports none.
 export function fmtPercent(percent) {
   return typeof percent === 'number' ? Math.round(percent) + '%' : null;

@@ -2,9 +2,9 @@
 // filters kept in the hash, a page of operations that follows live changes,
 // and "Load more".
 import { api, query } from './api.js';
-import { debounce, h, icon, toast } from './dom.js';
+import { debounce, h, icon, throttle, toast } from './dom.js';
 import { apiQuery, filterFromHash, hashFor, STATUSES } from './filters.js';
-import { fmtNumber } from './format.js';
+import { fmtCount, fmtTotal } from './format.js';
 import { OpsTable } from './ops-table.js';
 
 export class ListView {
@@ -15,7 +15,9 @@ export class ListView {
       emptyText: 'Try another status or clear the filters.',
     });
     this.nextToken = null;
-    this.refreshCounts = debounce(() => this.loadCounts(), 400);
+    // Live changes re-read the counts at most every 5 s: at millions of
+    // operations a count is a real query, and a busy store changes constantly.
+    this.refreshCounts = throttle(() => this.loadCounts(), 5000);
   }
 
   render() {
@@ -111,11 +113,10 @@ export class ListView {
   async loadCounts() {
     try {
       const c = await api('/v1/counts' + query(apiQuery(this.filter, false)));
-      for (const s of STATUSES) this.chipEls.get(s).textContent = fmtNumber(c.counts[s]);
-      this.chipEls.get('all').textContent = fmtNumber(c.total);
-      const shown = this.filter.status.length
-        ? this.filter.status.reduce((n, s) => n + c.counts[s], 0) : c.total;
-      this.totalEl.textContent = fmtNumber(shown) + (shown === 1 ? ' operation' : ' operations');
+      for (const s of STATUSES) this.chipEls.get(s).textContent = fmtCount(c, s);
+      this.chipEls.get('all').textContent = fmtTotal(c, []).text;
+      const shown = fmtTotal(c, this.filter.status);
+      this.totalEl.textContent = shown.text + (shown.text === '1' ? ' operation' : ' operations');
     } catch {
       /* the list itself reports errors */
     }

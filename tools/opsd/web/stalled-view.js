@@ -1,8 +1,8 @@
 // Stalled work (#/stalled): operations marked Stalled, open ones that went
 // quiet for a chosen window, and the Stalled count badge in the top bar.
 import { api, query, state } from './api.js';
-import { debounce, h, toast } from './dom.js';
-import { fmtNumber } from './format.js';
+import { debounce, h, throttle, toast } from './dom.js';
+import { fmtCount } from './format.js';
 import { OpsTable } from './ops-table.js';
 
 const QUIET_WINDOWS = [['1m', 60e3], ['5m', 300e3], ['15m', 900e3], ['1h', 3600e3]];
@@ -71,9 +71,9 @@ export async function loadStalledBadge() {
   try {
     const c = await api('/v1/counts?status=Stalled', { quiet: true });
     const badge = document.getElementById('stalled-badge');
-    badge.textContent = fmtNumber(c.counts.Stalled);
+    badge.textContent = fmtCount(c, 'Stalled');
     badge.hidden = c.counts.Stalled === 0;
   } catch { /* not important */ }
 }
 
-export const refreshBadge = debounce(loadStalledBadge, 600);
+export const refreshBadge = throttle(loadStalledBadge, 5000);

@@ -70,8 +70,9 @@ class ForwardingTracker : public OperationTracker, public OperationWatcher {
     return tracker_.events(id, after_sequence, limit);
   }
   OperationPage list(const OperationQuery& query) override { return tracker_.list(query); }
-  StatusCounts count_by_status(const OperationFilter& filter = {}) override {
-    return tracker_.count_by_status(filter);
+  StatusCounts count_by_status(const OperationFilter& filter = {},
+                               std::optional<std::int64_t> at_most = std::nullopt) override {
+    return tracker_.count_by_status(filter, at_most);
   }
   OperationPage children(const OperationId& id, std::size_t limit = 100,
                          std::optional<std::string> page_token = std::nullopt) override {

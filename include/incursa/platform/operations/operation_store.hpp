@@ -187,8 +187,12 @@ class OperationStore {
   // rows are inserted.
   virtual std::vector<OperationSnapshot> list(const ListRequest& request) = 0;
 
-  // How many operations match `filter`, per status (statuses with none are omitted).
-  virtual StatusCounts count_by_status(const OperationFilter& filter) = 0;
+  // How many operations match `filter`, per status (statuses with none are
+  // omitted). With `at_most`, each status is counted only up to at_most + 1:
+  // a count of at_most + 1 means "more than at_most" (kept interactive at any
+  // size by reading at most that many index entries per status).
+  virtual StatusCounts count_by_status(const OperationFilter& filter,
+                                       std::optional<std::int64_t> at_most) = 0;
 
   // Optional capabilities, each in its own header. A store that has one returns
   // it (usually itself); the default, nullptr, says it has not. The pointer

@@ -116,7 +116,12 @@ class OperationTracker {
   // page repeats or skips a row while rows are being added.
   virtual OperationPage list(const OperationQuery& query) = 0;
 
-  virtual StatusCounts count_by_status(const OperationFilter& filter = {}) = 0;
+  // How many operations match `filter`, per status (statuses with none are
+  // omitted). Exact by default, which reads every match; with `at_most` (>= 1)
+  // each status is counted up to at_most + 1, and a count of at_most + 1 means
+  // "more than at_most" -- what a screen shows as "10,000+" at any store size.
+  virtual StatusCounts count_by_status(const OperationFilter& filter = {},
+                                       std::optional<std::int64_t> at_most = std::nullopt) = 0;
 
   // Direct children (operations started with parent_id = id), oldest first.
   virtual OperationPage children(const OperationId& id, std::size_t limit = 100,

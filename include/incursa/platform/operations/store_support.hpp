@@ -57,4 +57,9 @@ std::string new_event_key();
 // The event 1 of every operation: kind "status", message "Pending".
 NewEvent created_event(Timestamp at, std::string key);
 
+// Exact counts cut as OperationStore::count_by_status reports them under
+// `at_most`: a count above it becomes at_most + 1. For stores that count
+// exactly anyway (in memory).
+StatusCounts cap_counts(StatusCounts counts, std::optional<std::int64_t> at_most);
+
 }  // namespace incursa::platform

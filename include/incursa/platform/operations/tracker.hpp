@@ -48,7 +48,8 @@ class Tracker final : public OperationTracker, public OperationWatcher {
                                      std::size_t limit = 1000) override;
 
   OperationPage list(const OperationQuery& query) override;
-  StatusCounts count_by_status(const OperationFilter& filter = {}) override;
+  StatusCounts count_by_status(const OperationFilter& filter = {},
+                               std::optional<std::int64_t> at_most = std::nullopt) override;
   OperationPage children(const OperationId& id, std::size_t limit = 100,
                          std::optional<std::string> page_token = std::nullopt) override;
   Timeline timeline(const OperationId& id, const TimelineLimits& limits = {}) override;

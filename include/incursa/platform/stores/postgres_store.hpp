@@ -127,7 +127,8 @@ class PostgresStore final : public OperationStore,
                                      std::size_t limit) override;
   std::vector<OperationSnapshot> find_stale(const StaleQuery& query) override;
   std::vector<OperationSnapshot> list(const ListRequest& request) override;
-  StatusCounts count_by_status(const OperationFilter& filter) override;
+  StatusCounts count_by_status(const OperationFilter& filter,
+                               std::optional<std::int64_t> at_most) override;
   // False when the id exists. When the store itself repeats the call after a lost
   // reply, finding an identical event under the id counts as its own first try.
   bool append_audit_event(const AuditEvent& event) override;

@@ -97,7 +97,8 @@ class SqliteStore final : public OperationStore,
                                      std::size_t limit) override;
   std::vector<OperationSnapshot> find_stale(const StaleQuery& query) override;
   std::vector<OperationSnapshot> list(const ListRequest& request) override;
-  StatusCounts count_by_status(const OperationFilter& filter) override;
+  StatusCounts count_by_status(const OperationFilter& filter,
+                               std::optional<std::int64_t> at_most) override;
   bool append_audit_event(const AuditEvent& event) override;
   std::vector<AuditEvent> query_audit_events(const AuditQuery& query) override;
   std::vector<PurgeCandidate> find_purgeable(const PurgeRequest& request) override;
