@@ -4,7 +4,7 @@
 
 namespace incursa::platform {
 
-BackgroundLoop::BackgroundLoop(Duration interval, std::function<void()> run,
+BackgroundLoop::BackgroundLoop(Duration interval, std::function<bool()> run,
                                std::function<void(const std::exception&)> on_error)
     : interval_(interval), run_(std::move(run)), on_error_(std::move(on_error)) {}
 
@@ -24,12 +24,14 @@ void BackgroundLoop::stop() {
 
 void BackgroundLoop::loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
+    bool more = false;
     try {
-      run_();
+      more = run_();
     } catch (const std::exception& e) {
       // A failed run (a store outage, say) must not end the loop; the next one retries.
       if (on_error_) on_error_(e);
     }
+    if (more) continue;
     std::unique_lock lock(wait_mutex_);
     wake_.wait_for(lock, stop, interval_, [] { return false; });
   }

@@ -14,6 +14,7 @@ StallMonitor::StallMonitor(OperationTracker& tracker, OperationWatcher& watcher,
           [this] {
             StallScanResult result = scan_once();
             if (options_.on_scan) options_.on_scan(result);
+            return result.backlog;  // a full batch: scan again at once
           },
           options_.on_error) {
   options_.policy.validate();
@@ -29,7 +30,14 @@ StallScanResult StallMonitor::scan_once() {
   std::lock_guard scan_lock(scan_mutex_);
   StallScanResult result;
   for (const StallQuery& query : options_.policy.queries(options_.batch_limit)) {
-    for (const OperationSnapshot& found : watcher_.find_stalled(query)) {
+    const std::vector<OperationSnapshot> stale = watcher_.find_stalled(query);
+    // A full batch that marked something may have more behind it; one that
+    // marked nothing would only find the same rows again.
+    const std::size_t marked_before = result.marked.size();
+    const auto more_behind = [&] {
+      return stale.size() >= query.limit && result.marked.size() > marked_before;
+    };
+    for (const OperationSnapshot& found : stale) {
       // "Still exactly as quiet as when found": any write since moves the basis time past it.
       const Timestamp seen =
           query.basis == ActivityBasis::Progress ? found.last_progress_at : found.updated_at;
@@ -51,6 +59,7 @@ StallScanResult StallMonitor::scan_once() {
       }
       result.marked.push_back(std::move(*marked));
     }
+    result.backlog = result.backlog || more_behind();
   }
   return result;
 }

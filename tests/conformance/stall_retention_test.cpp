@@ -1,9 +1,12 @@
 // Stall policies and the monitor, retention and archiving (contract §4, §8), on every store.
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <ios>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 #include "incursa/platform/audit/audit_log.hpp"
 #include "incursa/platform/error.hpp"
@@ -61,6 +64,37 @@ TEST_P(StoreConformance, StallPolicyMarksExactlyWhatItShould) {
   EXPECT_EQ(marked, (std::set<std::string>{webhook_fresh.value(), batch_old.value()}));
   EXPECT_EQ(tracker->get_snapshot(done)->status, S::Succeeded);
   EXPECT_TRUE(monitor.scan_once().marked.empty());  // already Stalled: not marked again
+}
+
+// A backlog larger than a batch is worked off batch after batch, without
+// waiting the interval (an hour here) between them.
+TEST_P(StoreConformance, AMonitorWorksOffABacklogBatchAfterBatch) {
+  std::set<std::string> stale;
+  for (int i = 0; i < 25; ++i) stale.insert(start("Backlog.Job").value());
+  clock->advance(2h);
+  StallMonitorOptions o;
+  o.policy.default_threshold = 1h;
+  o.interval = 1h;
+  o.batch_limit = 10;
+  std::mutex mutex;
+  std::condition_variable scanned;
+  std::set<std::string> marked;
+  std::vector<bool> backlogs;
+  o.on_scan = [&](const StallScanResult& r) {
+    std::lock_guard lock(mutex);
+    for (const auto& op : r.marked) marked.insert(op.id.value());
+    backlogs.push_back(r.backlog);
+    scanned.notify_all();
+  };
+  StallMonitor monitor(*tracker, *tracker, o);
+  monitor.start();
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(scanned.wait_for(lock, 60s, [&] { return backlogs.size() >= 3; }));
+  }
+  monitor.stop();
+  EXPECT_EQ(marked, stale);
+  EXPECT_EQ(backlogs, (std::vector<bool>{true, true, false}));
 }
 
 TEST_P(StoreConformance, LongestPrefixWinsInBothDirections) {

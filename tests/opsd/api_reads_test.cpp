@@ -186,8 +186,8 @@ TEST_F(Reads, CountsAreBoundedAndSayWhere) {
   EXPECT_FALSE(exact.body.contains("at_most"));
   EXPECT_FALSE(exact.body.contains("more"));
 
-  for (const char* bad : {"at_most=0", "at_most=1000001", "at_most=x", "exact=yes",
-                          "exact=true&at_most=5"}) {
+  for (const char* bad :
+       {"at_most=0", "at_most=1000001", "at_most=x", "exact=yes", "exact=true&at_most=5"}) {
     const Reply r = get(*c_, std::string("/v1/counts?") + bad);
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_TRUE(r.error_field() == "at_most" || r.error_field() == "exact") << bad;

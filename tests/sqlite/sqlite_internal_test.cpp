@@ -194,19 +194,26 @@ TEST(SqliteQueryPlan, BoundedCountsReadOneCutIndexRangePerStatus) {
   };
   const std::vector<Case> cases = {
       {"status", {.statuses = {S::Failed}}, "operations_by_status", true},
-      {"prefix", {.statuses = {S::Failed}, .name_prefix = "Webhook."},
-       "operations_by_status_name", true},
+      {"prefix",
+       {.statuses = {S::Failed}, .name_prefix = "Webhook."},
+       "operations_by_status_name",
+       true},
       {"name", {.statuses = {S::Failed}, .name = "Webhook.B"}, "operations_by_status_name", true},
-      {"tag", {.statuses = {S::Failed}, .tags = {{"tenant", "t0"}}}, "operation_tags_by_time",
+      {"tag",
+       {.statuses = {S::Failed}, .tags = {{"tenant", "t0"}}},
+       "operation_tags_by_time",
        false},
-      {"correlation", {.statuses = {S::Failed}, .correlation_id = CorrelationId::parse("c1")},
-       "operations_by_correlation", false},
+      {"correlation",
+       {.statuses = {S::Failed}, .correlation_id = CorrelationId::parse("c1")},
+       "operations_by_correlation",
+       false},
   };
   for (const Case& c : cases) {
     const std::string sql = sqlite::bounded_count_query(c.filter, names, 10001).text();
     const std::string plan = plan_of(raw, sql);
-    EXPECT_NE(plan.find(std::string("INDEX ") + c.index), std::string::npos)
-        << c.what << "\n" << sql << "\n" << plan;
+    EXPECT_NE(plan.find(std::string("INDEX ") + c.index), std::string::npos) << c.what << "\n"
+                                                                             << sql << "\n"
+                                                                             << plan;
     if (c.covering) {
       EXPECT_NE(plan.find("COVERING INDEX"), std::string::npos) << c.what << "\n" << plan;
     }

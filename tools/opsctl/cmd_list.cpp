@@ -107,8 +107,8 @@ int run_count(Context& ctx, const CountOptions& o) {
     ctx.print_json(j);
     return kOk;
   }
-  table.add_row({tools::Cell("Total", tools::Color::Bold),
-                 std::to_string(total) + (total_more ? "+" : "")});
+  table.add_row(
+      {tools::Cell("Total", tools::Color::Bold), std::to_string(total) + (total_more ? "+" : "")});
   ctx.print(table.render(ctx.style()));
   return kOk;
 }

@@ -34,10 +34,9 @@ void counts(ApiContext& ctx, const httplib::Request& req, const std::string& /*b
   }
   const std::optional<std::int64_t> at_most =
       exact ? std::nullopt
-            : std::optional(int_param(req, "at_most", limits::kDefaultCountLimit, 1,
-                                      limits::kMaxCountLimit));
-  send_json(res, 200,
-            counts_json(ctx.tracker.count_by_status(filter_from(req), at_most), at_most));
+            : std::optional(
+                  int_param(req, "at_most", limits::kDefaultCountLimit, 1, limits::kMaxCountLimit));
+  send_json(res, 200, counts_json(ctx.tracker.count_by_status(filter_from(req), at_most), at_most));
 }
 
 void get(ApiContext& ctx, const httplib::Request& req, const std::string& /*body*/,

@@ -13,7 +13,12 @@ StorePoller::StorePoller(OperationTracker& reader, ChangeFeed& feed, const Clock
       options_(std::move(options)),
       watermark_(clock.now()),
       loop_(
-          options_.interval, [this] { poll_once(); }, options_.on_error) {}
+          options_.interval,
+          [this] {
+            poll_once();  // reads up to max_rows a poll; the rest waits a poll
+            return false;
+          },
+          options_.on_error) {}
 
 StorePoller::~StorePoller() { stop(); }
 

@@ -1,5 +1,8 @@
 // BackgroundLoop: runs one function on its own thread, at once and then every
 // `interval`, until stopped. The stall monitor and opsd's store poller run on it.
+// A run that returns true ("there is more") is followed by the next at once,
+// which is how a backlog is worked off in bounded batches without waiting an
+// interval between them.
 //
 // stop() returns as soon as a run in progress ends, without waiting out the
 // interval (the wait is on a condition variable tied to the thread's stop token,
@@ -24,7 +27,7 @@ class BackgroundLoop {
  public:
   using Duration = std::chrono::steady_clock::duration;
 
-  BackgroundLoop(Duration interval, std::function<void()> run,
+  BackgroundLoop(Duration interval, std::function<bool()> run,
                  std::function<void(const std::exception&)> on_error = {});
   ~BackgroundLoop();
 
@@ -41,7 +44,7 @@ class BackgroundLoop {
   void loop(std::stop_token stop);
 
   Duration interval_;
-  std::function<void()> run_;
+  std::function<bool()> run_;
   std::function<void(const std::exception&)> on_error_;
   std::mutex wait_mutex_;
   std::condition_variable_any wake_;

@@ -259,8 +259,7 @@ SqlBuilder bounded_count_query(const OperationFilter& filter,
   return q;
 }
 
-std::optional<std::vector<std::string>> prefix_names(Connection& c,
-                                                     const OperationFilter& filter) {
+std::optional<std::vector<std::string>> prefix_names(Connection& c, const OperationFilter& filter) {
   const auto& prefix = filter.name_prefix;
   if (!prefix || prefix->empty() || filter.name) return std::vector<std::string>{};
   std::vector<std::string> names = distinct_names(c, *prefix, kMaxNameBranches + 1);

@@ -31,6 +31,10 @@ namespace incursa::platform {
 struct StallScanResult {
   std::vector<OperationSnapshot> marked;  // as they were after marking
   std::vector<OperationSnapshot> failed;  // completed as Failed after too many stalls
+  // A rule found a full batch (batch_limit): more may be waiting. The background
+  // thread then scans again at once instead of waiting the interval, so a
+  // backlog is caught up batch after batch.
+  bool backlog = false;
 };
 
 struct StallMonitorOptions {
