@@ -70,7 +70,7 @@ TEST(SqliteSchema, NewFileGetsTheLatestSchemaInWalMode) {
   EXPECT_EQ(indexes,
             (std::vector<std::string>{
                 "audit_anchors_by_object", "audit_events_by_correlation", "audit_events_by_name",
-                "audit_events_by_time", "operation_events_by_time", "operation_tags_by_time",
+                "audit_events_by_time", "operation_events_by_time", "operation_tags_by_status",
                 "operations_by_correlation", "operations_by_name", "operations_by_parent",
                 "operations_by_started", "operations_by_status", "operations_by_status_name",
                 "operations_by_updated", "operations_purgeable", "operations_stale_by_activity",
@@ -137,7 +137,8 @@ TEST(SqliteSchema, AnOlderFileIsMigratedInPlaceKeepingItsData) {
     raw.exec("DROP INDEX operations_purgeable");
     raw.exec("DROP INDEX operation_events_by_time");
     raw.exec("DROP TABLE purged_operations");
-    raw.exec("DROP INDEX operation_tags_by_time");
+    raw.exec("DROP INDEX operation_tags_by_status");
+    raw.exec("ALTER TABLE operation_tags DROP COLUMN status");
     raw.exec("ALTER TABLE operation_tags DROP COLUMN started_at");
     raw.exec("CREATE INDEX operation_tags_by_key_value ON operation_tags (key, value)");
     raw.exec("DELETE FROM schema_version WHERE version > 1");
@@ -157,13 +158,17 @@ TEST(SqliteSchema, AnOlderFileIsMigratedInPlaceKeepingItsData) {
   EXPECT_EQ(store->schema_version(), SqliteStore::latest_schema_version());
   RawDb raw(path);
   EXPECT_EQ(raw.column("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+            (std::vector<std::string>{"1", "2", "3", "4", "5", "6"}));
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operations"), 3);
   // Version 3 rebuilds the operations table: its tags must not go with the old one.
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_tags"), 3);
   // Version 5 gives each tag its operation's start time.
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_tags t JOIN operations o "
                        "ON o.id = t.operation_id WHERE t.started_at = o.started_at"),
+            3);
+  // Version 6 gives each tag its operation's status.
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_tags t JOIN operations o "
+                       "ON o.id = t.operation_id WHERE t.status = o.status"),
             3);
   EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM operation_events"), 10);
   // Version 4 gives each purged operation a tombstone, from what its events tell.

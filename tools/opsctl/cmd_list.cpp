@@ -1,7 +1,10 @@
 // list and count: "what is running?"
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "context.hpp"
 #include "filters.hpp"
@@ -26,6 +29,37 @@ struct ListOptions {
   bool json = false;
 };
 
+// Every page, printed as it is read: memory holds one page however many match.
+// The JSON is the same document the one-page form prints, written in pieces.
+int list_all(Context& ctx, platform::Tracker& tracker, platform::OperationQuery query,
+             Timestamp now, bool json) {
+  std::size_t printed = 0;
+  std::vector<std::size_t> widths;
+  if (json) ctx.print("{\"operations\":[");
+  for (;;) {
+    const platform::OperationPage page = tracker.list(query);
+    std::string chunk;
+    if (json) {
+      for (const platform::OperationSnapshot& op : page.operations) {
+        chunk += (printed++ == 0 ? "" : ",") + snapshot_json(op).dump();
+      }
+    } else if (!page.operations.empty()) {
+      chunk = render_operations_page(page.operations, now, ctx.style(), widths, printed == 0);
+      printed += page.operations.size();
+    }
+    ctx.print(chunk);
+    std::fflush(stdout);
+    if (!page.next_page_token) break;
+    query.page_token = page.next_page_token;
+  }
+  if (json) {
+    ctx.print("],\"next_page_token\":null}\n");
+  } else if (printed == 0) {
+    ctx.print("no operations match\n");
+  }
+  return kOk;
+}
+
 int run_list(Context& ctx, const ListOptions& o) {
   if (o.limit < 1 || o.limit > 1000) {
     throw platform::ValidationError("--limit " + std::to_string(o.limit), "must be from 1 to 1000");
@@ -38,16 +72,11 @@ int run_list(Context& ctx, const ListOptions& o) {
   query.limit = o.all ? 1000 : static_cast<std::size_t>(o.limit);
   if (!o.page_token.empty()) query.page_token = o.page_token;
   platform::Tracker tracker = ctx.tracker(ctx.open(tools::OpenMode::MustExist));
+  if (o.all) return list_all(ctx, tracker, query, now, o.json);
 
-  std::vector<platform::OperationSnapshot> ops;
-  std::optional<std::string> next;
-  for (;;) {
-    platform::OperationPage page = tracker.list(query);
-    ops.insert(ops.end(), page.operations.begin(), page.operations.end());
-    next = page.next_page_token;
-    if (!o.all || !next) break;
-    query.page_token = next;
-  }
+  const platform::OperationPage page = tracker.list(query);
+  const std::vector<platform::OperationSnapshot>& ops = page.operations;
+  const std::optional<std::string>& next = page.next_page_token;
   if (o.json) {
     ctx.print_json({{"operations", snapshots_json(ops)},
                     {"next_page_token", next ? ordered_json(*next) : ordered_json(nullptr)}});

@@ -109,6 +109,13 @@ std::string time_and_age(Timestamp t, Timestamp now) {
 
 std::string render_operations(const std::vector<OperationSnapshot>& ops, Timestamp now,
                               const tools::Style& style) {
+  std::vector<std::size_t> widths;
+  return render_operations_page(ops, now, style, widths, true);
+}
+
+std::string render_operations_page(const std::vector<OperationSnapshot>& ops, Timestamp now,
+                                   const tools::Style& style, std::vector<std::size_t>& widths,
+                                   bool header) {
   Table table({{"ID"},
                {"NAME"},
                {"STATUS"},
@@ -122,7 +129,7 @@ std::string render_operations(const std::vector<OperationSnapshot>& ops, Timesta
                    tools::format_duration(run_time(s, now)),
                    tools::format_relative(s.updated_at, now)});
   }
-  return table.render(style);
+  return table.render_page(style, widths, header);
 }
 
 std::string render_show(const OperationSnapshot& s, Timestamp now, const tools::Style& style) {

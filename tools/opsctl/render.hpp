@@ -36,6 +36,11 @@ tools::Duration run_time(const OperationSnapshot& s, Timestamp now);
 std::string time_and_age(Timestamp t, Timestamp now);
 
 // ID, NAME, STATUS, PROGRESS, STARTED, DURATION, UPDATED.
+// One page of a table printed page by page (opsctl list --all): see
+// tools::Table::render_page.
+std::string render_operations_page(const std::vector<OperationSnapshot>& ops, Timestamp now,
+                                   const tools::Style& style, std::vector<std::size_t>& widths,
+                                   bool header);
 std::string render_operations(const std::vector<OperationSnapshot>& ops, Timestamp now,
                               const tools::Style& style);
 // Every field, one per line.

@@ -37,7 +37,12 @@ constexpr const char* kIdTaken =
     "EXISTS (SELECT 1 FROM operation_events WHERE operation_id = ?1)";
 
 constexpr const char* kInsertTag =
-    "INSERT INTO operation_tags (operation_id, key, value, started_at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO operation_tags (operation_id, key, value, started_at, status) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+
+// A tag's rows carry their operation's status (schema version 6).
+constexpr const char* kUpdateTagStatus =
+    "UPDATE operation_tags SET status = ?2 WHERE operation_id = ?1";
 
 constexpr const char* kInsertEvent =
     "INSERT INTO operation_events (operation_id, sequence, occurred_at, kind, message, "
@@ -72,8 +77,8 @@ constexpr const char* kSelectEvents =
 }  // namespace
 
 std::vector<const char*> write_path_statements() {
-  return {kInsertOperation, kUpdateOperation, kUpdateActivity,
-          kInsertEvent,     kInsertTag,       kSelectOperation};
+  return {kInsertOperation, kUpdateOperation, kUpdateActivity, kInsertEvent,
+          kInsertTag,       kUpdateTagStatus, kSelectOperation};
 }
 
 namespace {
@@ -192,6 +197,7 @@ void insert_tags(Connection& c, const OperationSnapshot& op) {
         .bind(2, key)
         .bind(3, value)
         .bind(4, to_micros(op.started_at))
+        .bind(5, to_string(op.status))
         .run();
   }
 }
@@ -297,6 +303,10 @@ void update_all(Connection& c, const OperationSnapshot& current, const Operation
       .run();
 }
 
+void update_tag_status(Connection& c, const OperationSnapshot& next) {
+  c.prepare(kUpdateTagStatus).bind(1, next.id.value()).bind(2, to_string(next.status)).run();
+}
+
 }  // namespace
 
 TransitionResult apply_transition(Connection& c, const TransitionRequest& request) {
@@ -328,6 +338,7 @@ TransitionResult apply_transition(Connection& c, const TransitionRequest& reques
     throw_store_error(c.display_name(), "updating operation '" + request.id.value() + "'",
                       "the row changed between read and write inside one transaction", true);
   }
+  if (next.status != current.status && !next.tags.empty()) update_tag_status(c, next);
 
   TransitionResult result{.outcome = TransitionOutcome::Applied};
   result.appended.reserve(to_append.size());

@@ -52,16 +52,18 @@ struct Branch {
 };
 
 // The index every branch reads, and the branches. A null index means the
-// branches are driven by the first tag's range of operation_tags_by_time.
+// branches are driven by the first tag's ranges of operation_tags_by_status,
+// one per status.
 struct ListPlan {
   const char* index = "operations_by_started";
   std::vector<Branch> branches{Branch{}};
 };
 
 // The most selective filter drives: a correlation or parent (a handful of rows),
-// then a tag, then names (exact, or the distinct names under a prefix), then
-// statuses, then the change feed's updated_at, then time alone. Every index ends
-// in (started_at, id), so a time range and the page's keyset narrow each branch.
+// then the change feed's updated_at (what changed since the last poll), then a
+// tag, then names (exact, or the distinct names under a prefix), then statuses,
+// then time alone. Every index ends in (started_at, id), so a time range and the
+// page's keyset narrow each branch.
 ListPlan plan_list(const OperationFilter& f, const std::vector<std::string>& prefix_names) {
   ListPlan plan;
   if (f.correlation_id) {
@@ -72,11 +74,22 @@ ListPlan plan_list(const OperationFilter& f, const std::vector<std::string>& pre
     plan.index = "operations_by_parent";
     return plan;
   }
-  if (!f.tags.empty()) {
-    plan.index = nullptr;
+  const std::vector<OperationStatus> statuses = statuses_of(f.statuses);
+  // The change feed: what changed since the last poll, a narrow recent range of
+  // updated_at, however many rows share its statuses or names.
+  if (f.updated_from && !f.started_from && !f.started_to && f.tags.empty()) {
+    plan.index = "operations_by_updated";
     return plan;
   }
-  const std::vector<OperationStatus> statuses = statuses_of(f.statuses);
+  if (!f.tags.empty()) {
+    plan.index = nullptr;
+    plan.branches.clear();
+    for (const OperationStatus s :
+         statuses_of(f.statuses.empty() ? StatusSet::all() : f.statuses)) {
+      plan.branches.push_back(Branch{s, std::nullopt});
+    }
+    return plan;
+  }
   std::vector<std::string> names;
   if (f.name) {
     names = {*f.name};
@@ -104,7 +117,6 @@ ListPlan plan_list(const OperationFilter& f, const std::vector<std::string>& pre
     for (const std::string& n : names) plan.branches.push_back(Branch{std::nullopt, n});
     return plan;
   }
-  if (f.updated_from && !f.started_from && !f.started_to) plan.index = "operations_by_updated";
   return plan;
 }
 
@@ -149,30 +161,49 @@ void append_filter(SqlBuilder& q, const OperationFilter& f, const Branch& branch
   if (auto to = micros_ceil(f.updated_to)) q.where().sql("o.updated_at < ").value(*to);
 }
 
-// One branch: an ordered index range of `columns`, cut at `limit` rows.
+// Whether a tag-driven branch can answer from operation_tags alone: nothing
+// but the driving tag, statuses and a start range, all columns of its index.
+bool tag_index_suffices(const OperationFilter& f) {
+  return f.tags.size() == 1 && !f.name && !f.name_prefix && !f.correlation_id && !f.parent_id &&
+         !f.updated_from && !f.updated_to;
+}
+
+// What a branch selects: whole rows for a list, only that a row is there for a
+// bounded count (which may then read an index alone).
+enum class Select : std::uint8_t { Rows, Presence };
+
+// One branch: an ordered index range, cut at `limit` rows.
 void append_branch(SqlBuilder& q, const ListRequest& request, const ListPlan& plan,
-                   const Branch& branch, const std::string& columns, std::int64_t limit) {
+                   const Branch& branch, Select select, std::int64_t limit) {
   const bool newest_first = request.order == ListOrder::NewestFirst;
   const std::string* driving_tag = nullptr;
   // Rows come in the order of the driving index's (started_at, id) columns.
   std::string time_column = "o.started_at";
   std::string id_column = "o.id";
-  q.next_select().sql("SELECT ").sql(columns);
+  q.next_select().sql("SELECT ").sql(select == Select::Rows ? qualified_columns() : "1");
   if (plan.index == nullptr) {
     const auto& [key, value] = *request.filter.tags.begin();
     driving_tag = &key;
     time_column = "t.started_at";
     id_column = "t.operation_id";
+    q.sql(" FROM operation_tags AS t INDEXED BY operation_tags_by_status");
+    const bool tags_only = select == Select::Presence && tag_index_suffices(request.filter);
     // CROSS JOIN keeps operation_tags the outer loop: SQLite never reorders it.
-    q.sql(
-        " FROM operation_tags AS t INDEXED BY operation_tags_by_time"
-        " CROSS JOIN operations AS o");
+    if (!tags_only) q.sql(" CROSS JOIN operations AS o");
     q.where().sql("t.key = ").value(key).sql(" AND t.value = ").value(value);
-    q.where().sql("o.id = t.operation_id");
+    q.where().sql("t.status = ").value(std::string(to_string(*branch.status)));
+    if (tags_only) {
+      const OperationFilter& f = request.filter;
+      if (auto from = micros_ceil(f.started_from)) q.where().sql("t.started_at >= ").value(*from);
+      if (auto to = micros_ceil(f.started_to)) q.where().sql("t.started_at < ").value(*to);
+    } else {
+      q.where().sql("o.id = t.operation_id");
+      append_filter(q, request.filter, branch, driving_tag);
+    }
   } else {
     q.sql(" FROM operations AS o INDEXED BY ").sql(plan.index);
+    append_filter(q, request.filter, branch, driving_tag);
   }
-  append_filter(q, request.filter, branch, driving_tag);
   if (request.after) {
     // Keyset paging: strictly after the last row of the previous page, so rows
     // inserted meanwhile neither repeat nor shift a page.
@@ -226,13 +257,13 @@ SqlBuilder list_query(const ListRequest& request, const std::vector<std::string>
   const std::int64_t limit = clamp_limit(request.limit);
   SqlBuilder q;
   if (plan.branches.size() == 1) {
-    append_branch(q, request, plan, plan.branches.front(), qualified_columns(), limit);
+    append_branch(q, request, plan, plan.branches.front(), Select::Rows, limit);
     return q;
   }
   bool first = true;
   for (const Branch& branch : plan.branches) {
     q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
-    append_branch(q, request, plan, branch, qualified_columns(), limit);
+    append_branch(q, request, plan, branch, Select::Rows, limit);
     q.sql(")");
     first = false;
   }
@@ -251,7 +282,7 @@ SqlBuilder bounded_count_query(const OperationFilter& filter,
   bool first = true;
   for (const Branch& branch : plan.branches) {
     q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
-    append_branch(q, request, plan, branch, "o.id", limit);
+    append_branch(q, request, plan, branch, Select::Presence, limit);
     q.sql(")");
     first = false;
   }

@@ -18,7 +18,7 @@
 namespace incursa::platform::sqlite {
 
 // The newest schema version this library knows how to create and use.
-inline constexpr int kLatestSchemaVersion = 5;
+inline constexpr int kLatestSchemaVersion = 6;
 
 // The WHERE of the partial index operations_purgeable (version 3). SQLite uses a
 // partial index only for a query whose WHERE contains this text's expression, so

@@ -61,9 +61,15 @@ void Table::add_row(std::vector<Cell> cells) {
 }
 
 std::string Table::render(const Style& style) const {
-  std::vector<std::size_t> widths(columns_.size());
+  std::vector<std::size_t> widths;
+  return render_page(style, widths, true);
+}
+
+std::string Table::render_page(const Style& style, std::vector<std::size_t>& widths,
+                               bool with_header) const {
+  widths.resize(columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) {
-    widths[i] = display_width(columns_[i].title);
+    widths[i] = std::max(widths[i], display_width(columns_[i].title));
     for (const auto& row : rows_) widths[i] = std::max(widths[i], display_width(row[i].text));
   }
   std::string out;
@@ -85,9 +91,11 @@ std::string Table::render(const Style& style) const {
     out += text;
     out += '\n';
   };
-  std::vector<Cell> header;
-  for (const auto& c : columns_) header.emplace_back(c.title);
-  line(header, true);
+  if (with_header) {
+    std::vector<Cell> header;
+    for (const auto& c : columns_) header.emplace_back(c.title);
+    line(header, true);
+  }
   for (const auto& row : rows_) line(row, false);
   return out;
 }

@@ -50,6 +50,11 @@ class Table {
   // The header (bold when styled) and every row, each line ending in '\n'.
   std::string render(const Style& style) const;
 
+  // For a table printed a page at a time: the rows (and the header when
+  // `header`), with columns at least `widths` wide; `widths` grows to fit these
+  // rows, so later pages line up with earlier ones unless a wider cell comes.
+  std::string render_page(const Style& style, std::vector<std::size_t>& widths, bool header) const;
+
  private:
   std::vector<Column> columns_;
   std::vector<std::vector<Cell>> rows_;
