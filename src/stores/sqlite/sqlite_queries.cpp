@@ -120,9 +120,12 @@ ListPlan plan_list(const OperationFilter& f, const std::vector<std::string>& pre
   return plan;
 }
 
-void append_tag(SqlBuilder& q, const std::string& key, const std::string& value) {
+void append_tag(SqlBuilder& q, const std::string& key, const std::string& value,
+                const char* id_column = "o.id") {
   q.where()
-      .sql("EXISTS (SELECT 1 FROM operation_tags AS x WHERE x.operation_id = o.id AND x.key = ")
+      .sql("EXISTS (SELECT 1 FROM operation_tags AS x WHERE x.operation_id = ")
+      .sql(id_column)
+      .sql(" AND x.key = ")
       .value(key)
       .sql(" AND x.value = ")
       .value(value)
@@ -162,10 +165,11 @@ void append_filter(SqlBuilder& q, const OperationFilter& f, const Branch& branch
 }
 
 // Whether a tag-driven branch can answer from operation_tags alone: nothing
-// but the driving tag, statuses and a start range, all columns of its index.
+// but tags, statuses and a start range (the driving tag's index holds them;
+// further tags are probes of the primary key).
 bool tag_index_suffices(const OperationFilter& f) {
-  return f.tags.size() == 1 && !f.name && !f.name_prefix && !f.correlation_id && !f.parent_id &&
-         !f.updated_from && !f.updated_to;
+  return !f.name && !f.name_prefix && !f.correlation_id && !f.parent_id && !f.updated_from &&
+         !f.updated_to;
 }
 
 // What a branch selects: whole rows for a list, only that a row is there for a
@@ -196,6 +200,9 @@ void append_branch(SqlBuilder& q, const ListRequest& request, const ListPlan& pl
       const OperationFilter& f = request.filter;
       if (auto from = micros_ceil(f.started_from)) q.where().sql("t.started_at >= ").value(*from);
       if (auto to = micros_ceil(f.started_to)) q.where().sql("t.started_at < ").value(*to);
+      for (const auto& [other, other_value] : f.tags) {
+        if (other != key) append_tag(q, other, other_value, "t.operation_id");
+      }
     } else {
       q.where().sql("o.id = t.operation_id");
       append_filter(q, request.filter, branch, driving_tag);
