@@ -36,22 +36,6 @@ struct Key {
   bool operator==(const Key&) const = default;
 };
 
-std::vector<Key> operation_keys(platform::OperationStore& store) {
-  std::vector<Key> keys;
-  platform::ListRequest request;
-  request.order = platform::ListOrder::OldestFirst;
-  request.limit = kPage;
-  for (;;) {
-    const std::vector<OperationSnapshot> page = store.list(request);
-    for (const OperationSnapshot& s : page) keys.push_back({s.started_at, s.id.value()});
-    if (page.size() < kPage) break;
-    request.after = platform::ListCursor{page.back().started_at, page.back().id};
-  }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return keys;
-}
-
 std::vector<OperationEvent> all_events(platform::OperationStore& store, const OperationId& id) {
   std::vector<OperationEvent> events;
   std::int64_t after = 0;
@@ -65,11 +49,6 @@ std::vector<OperationEvent> all_events(platform::OperationStore& store, const Op
     if (last) break;
   }
   return events;
-}
-
-void write_line(std::ostream& out, const ordered_json& record) {
-  out << record.dump() << '\n';
-  if (!out) throw StoreError("cannot write the export: the output failed", false);
 }
 
 bool before_cursor(const AuditEvent& e, const platform::AuditCursor& c) {
@@ -133,23 +112,58 @@ std::size_t export_audit_events(platform::OperationStore& operations, std::ostre
   return spooled.size();
 }
 
+// One operation's line. The encodings are operation_json's, written as they
+// come: parsing them back into a document only to print it again cost more than
+// the store's reads.
+void write_operation(std::ostream& out, const OperationSnapshot& snapshot,
+                     const std::vector<OperationEvent>& events) {
+  std::string line =
+      R"({"type":"operation","snapshot":)" + platform::to_json(snapshot) + R"(,"events":[)";
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i > 0) line += ',';
+    line += platform::to_json(events[i]);
+  }
+  line += "]}\n";
+  out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  if (!out) throw StoreError("cannot write the export: the output failed", false);
+}
+
 }  // namespace
 
 ExportSummary export_store(platform::OperationStore& store, std::ostream& out) {
   ExportSummary summary;
-  for (const Key& key : operation_keys(store)) {
-    const OperationId id = OperationId::parse(key.id);
-    const std::optional<OperationSnapshot> snapshot = store.get(id);
-    if (!snapshot) continue;  // purged since it was listed
-    ordered_json events = ordered_json::array();
-    for (const OperationEvent& e : all_events(store, id)) {
-      events.push_back(ordered_json::parse(platform::to_json(e)));
-      ++summary.events;
+  // Pages in the store's (started_at, id) order. Ids that share a start time are
+  // put in byte order here (a store may collate ids otherwise), so the rows of
+  // the last start time of a page wait for the next page: memory holds a page
+  // and one start time's rows, whatever the store's size.
+  const auto by_key = [](const OperationSnapshot& a, const OperationSnapshot& b) {
+    return Key{a.started_at, a.id.value()} < Key{b.started_at, b.id.value()};
+  };
+  std::vector<OperationSnapshot> pending;
+  platform::ListRequest request;
+  request.order = platform::ListOrder::OldestFirst;
+  request.limit = kPage;
+  for (;;) {
+    std::vector<OperationSnapshot> page = store.list(request);
+    const bool last = page.size() < kPage;
+    if (!page.empty()) request.after = platform::ListCursor{page.back().started_at, page.back().id};
+    pending.insert(pending.end(), std::make_move_iterator(page.begin()),
+                   std::make_move_iterator(page.end()));
+    std::sort(pending.begin(), pending.end(), by_key);
+    const auto ready =
+        last || pending.empty()
+            ? pending.end()
+            : std::find_if(pending.begin(), pending.end(), [&](const OperationSnapshot& s) {
+                return s.started_at == pending.back().started_at;
+              });
+    for (auto it = pending.begin(); it != ready; ++it) {
+      const std::vector<OperationEvent> events = all_events(store, it->id);
+      write_operation(out, *it, events);
+      summary.events += events.size();
+      ++summary.operations;
     }
-    write_line(out, ordered_json{{"type", "operation"},
-                                 {"snapshot", ordered_json::parse(platform::to_json(*snapshot))},
-                                 {"events", std::move(events)}});
-    ++summary.operations;
+    pending.erase(pending.begin(), ready);
+    if (last) break;
   }
   summary.audit_events = export_audit_events(store, out);
   out.flush();
