@@ -10,6 +10,7 @@
 #include "filters.hpp"
 #include "incursa/platform/error.hpp"
 #include "incursa/platform/limits.hpp"
+#include "incursa/platform/operations/operation_json.hpp"
 #include "incursa/tools/text_table.hpp"
 #include "render.hpp"
 
@@ -41,7 +42,8 @@ int list_all(Context& ctx, platform::Tracker& tracker, platform::OperationQuery 
     std::string chunk;
     if (json) {
       for (const platform::OperationSnapshot& op : page.operations) {
-        chunk += (printed++ == 0 ? "" : ",") + snapshot_json(op).dump();
+        // snapshot_json(op).dump(), without the round trip through a document.
+        chunk += (printed++ == 0 ? "" : ",") + platform::to_json(op);
       }
     } else if (!page.operations.empty()) {
       chunk = render_operations_page(page.operations, now, ctx.style(), widths, printed == 0);

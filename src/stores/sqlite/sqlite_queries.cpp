@@ -172,9 +172,10 @@ bool tag_index_suffices(const OperationFilter& f) {
          !f.updated_to;
 }
 
-// What a branch selects: whole rows for a list, only that a row is there for a
-// bounded count (which may then read an index alone).
-enum class Select : std::uint8_t { Rows, Presence };
+// What a branch selects: whole rows (a list of one branch), the row's keyset
+// (the branches of a list, merged before any row is read), or only that a row
+// is there (a bounded count). Keys and presence may come from an index alone.
+enum class Select : std::uint8_t { Rows, Keys, Presence };
 
 // One branch: an ordered index range, cut at `limit` rows.
 void append_branch(SqlBuilder& q, const ListRequest& request, const ListPlan& plan,
@@ -184,14 +185,19 @@ void append_branch(SqlBuilder& q, const ListRequest& request, const ListPlan& pl
   // Rows come in the order of the driving index's (started_at, id) columns.
   std::string time_column = "o.started_at";
   std::string id_column = "o.id";
-  q.next_select().sql("SELECT ").sql(select == Select::Rows ? qualified_columns() : "1");
+  if (plan.index == nullptr) {
+    time_column = "t.started_at";
+    id_column = "t.operation_id";
+  }
+  q.next_select().sql("SELECT ");
+  if (select == Select::Rows) q.sql(qualified_columns());
+  if (select == Select::Keys) q.sql(time_column + " AS started_at, " + id_column + " AS id");
+  if (select == Select::Presence) q.sql("1");
   if (plan.index == nullptr) {
     const auto& [key, value] = *request.filter.tags.begin();
     driving_tag = &key;
-    time_column = "t.started_at";
-    id_column = "t.operation_id";
     q.sql(" FROM operation_tags AS t INDEXED BY operation_tags_by_status");
-    const bool tags_only = select == Select::Presence && tag_index_suffices(request.filter);
+    const bool tags_only = select != Select::Rows && tag_index_suffices(request.filter);
     // CROSS JOIN keeps operation_tags the outer loop: SQLite never reorders it.
     if (!tags_only) q.sql(" CROSS JOIN operations AS o");
     q.where().sql("t.key = ").value(key).sql(" AND t.value = ").value(value);
@@ -267,16 +273,24 @@ SqlBuilder list_query(const ListRequest& request, const std::vector<std::string>
     append_branch(q, request, plan, plan.branches.front(), Select::Rows, limit);
     return q;
   }
+  // The branches merge keys, which their indexes hold; only the page's rows
+  // are then read from operations. Merging whole rows read a row for every key
+  // each branch offered, most of them cut by the merge.
+  q.sql("SELECT ").sql(qualified_columns()).sql(" FROM (");
   bool first = true;
   for (const Branch& branch : plan.branches) {
     q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
-    append_branch(q, request, plan, branch, Select::Rows, limit);
+    append_branch(q, request, plan, branch, Select::Keys, limit);
     q.sql(")");
     first = false;
   }
-  q.sql(request.order == ListOrder::NewestFirst ? " ORDER BY started_at DESC, id DESC LIMIT "
-                                                : " ORDER BY started_at, id LIMIT ")
-      .value(clamp_limit(request.limit));
+  const char* order = request.order == ListOrder::NewestFirst ? " DESC" : "";
+  q.sql(std::string(" ORDER BY started_at") + order + ", id" + order + " LIMIT ")
+      .value(limit)
+      .sql(") AS k CROSS JOIN operations AS o ON o.id = k.id ORDER BY k.started_at")
+      .sql(order)
+      .sql(", k.id")
+      .sql(order);
   return q;
 }
 
