@@ -1,4 +1,5 @@
 #include "incursa/platform/operations/operation_json.hpp"
+#include "incursa/platform/operations/operation_json_value.hpp"
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -39,56 +40,67 @@ json parse(std::string_view text) {
 }
 
 // Readers that name the field at fault instead of leaking nlohmann's messages.
-const json& member(const json& j, const char* key) {
-  static const json null_value;
+// Templates: the text forms parse into json, opsctl import hands in the
+// ordered_json it parsed a whole line into.
+template <class J>
+const J& member(const J& j, const char* key) {
+  static const J null_value;
   if (!j.is_object()) throw ValidationError("json", "must be an object");
   const auto it = j.find(key);
   return it == j.end() ? null_value : *it;
 }
 
-std::string required_string(const json& j, const char* key) {
-  const json& v = member(j, key);
+template <class J>
+std::string required_string(const J& j, const char* key) {
+  const J& v = member(j, key);
   if (!v.is_string()) throw ValidationError(key, "must be a string");
-  return v.get<std::string>();
+  return v.template get<std::string>();
 }
 
-std::optional<std::string> optional_string(const json& j, const char* key) {
-  const json& v = member(j, key);
+template <class J>
+std::optional<std::string> optional_string(const J& j, const char* key) {
+  const J& v = member(j, key);
   if (v.is_null()) return std::nullopt;
   if (!v.is_string()) throw ValidationError(key, "must be a string or null");
-  return v.get<std::string>();
+  return v.template get<std::string>();
 }
 
-std::int64_t required_int(const json& j, const char* key) {
-  const json& v = member(j, key);
+template <class J>
+std::int64_t required_int(const J& j, const char* key) {
+  const J& v = member(j, key);
   if (!v.is_number_integer() ||
-      (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))) {
+      (v.is_number_unsigned() &&
+       v.template get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))) {
     throw ValidationError(key, "must be a 64-bit integer");
   }
-  return v.get<std::int64_t>();
+  return v.template get<std::int64_t>();
 }
 
-Timestamp required_time(const json& j, const char* key) {
+template <class J>
+Timestamp required_time(const J& j, const char* key) {
   return parse_iso8601(required_string(j, key), key);
 }
 
-std::optional<Timestamp> optional_time(const json& j, const char* key) {
+template <class J>
+std::optional<Timestamp> optional_time(const J& j, const char* key) {
   const auto s = optional_string(j, key);
   return s ? std::optional(parse_iso8601(*s, key)) : std::nullopt;
 }
 
-Tags tags_of(const json& v, const char* field) {
+template <class J>
+Tags tags_of(const J& v, const char* field) {
   if (v.is_null()) return {};
   if (!v.is_object()) throw ValidationError(field, "must be an object of strings");
   Tags tags;
   for (const auto& [key, value] : v.items()) {
     if (!value.is_string()) throw ValidationError(field, "must be an object of strings");
-    tags.emplace(key, value.get<std::string>());
+    tags.emplace(key, value.template get<std::string>());
   }
   return tags;
 }
 
-CorrelationContext correlation_of(const json& j) {
+template <class J>
+CorrelationContext correlation_of(const J& j) {
   CorrelationContext c;
   c.correlation_id = CorrelationId::parse(required_string(j, "correlation_id"));
   if (auto v = optional_string(j, "causation_id")) c.causation_id = CorrelationId::parse(*v);
@@ -184,8 +196,10 @@ CorrelationContext correlation_from_json(std::string_view text) {
   return correlation_of(parse(text));
 }
 
-OperationSnapshot snapshot_from_json(std::string_view text) {
-  const json j = parse(text);
+namespace {
+
+template <class J>
+OperationSnapshot decode_snapshot(const J& j) {
   OperationSnapshot s;
   s.id = OperationId::parse(required_string(j, "id"));
   s.name = required_string(j, "name");
@@ -194,19 +208,19 @@ OperationSnapshot snapshot_from_json(std::string_view text) {
   s.updated_at = required_time(j, "updated_at");
   s.last_progress_at = required_time(j, "last_progress_at");
   s.completed_at = optional_time(j, "completed_at");
-  if (const json& p = member(j, "percent"); !p.is_null()) {
+  if (const J& p = member(j, "percent"); !p.is_null()) {
     if (!p.is_number()) throw ValidationError("percent", "must be a number or null");
-    s.percent = p.get<double>();
+    s.percent = p.template get<double>();
   }
   s.message = optional_string(j, "message");
-  if (const json& p = member(j, "progress"); !p.is_null()) {
+  if (const J& p = member(j, "progress"); !p.is_null()) {
     StructuredProgress progress;
     progress.current = required_int(p, "current");
     if (!member(p, "total").is_null()) progress.total = required_int(p, "total");
     progress.unit = optional_string(p, "unit").value_or("");
     s.progress = progress;
   }
-  if (const json& c = member(j, "correlation"); !c.is_null()) s.correlation = correlation_of(c);
+  if (const J& c = member(j, "correlation"); !c.is_null()) s.correlation = correlation_of(c);
   if (auto parent = optional_string(j, "parent_id")) s.parent_id = OperationId::parse(*parent);
   s.tags = tags_of(member(j, "tags"), "tags");
   s.cancel_requested_at = optional_time(j, "cancel_requested_at");
@@ -216,8 +230,8 @@ OperationSnapshot snapshot_from_json(std::string_view text) {
   return s;
 }
 
-OperationEvent event_from_json(std::string_view text) {
-  const json j = parse(text);
+template <class J>
+OperationEvent decode_event(const J& j) {
   OperationEvent e;
   e.operation_id = OperationId::parse(required_string(j, "operation_id"));
   e.sequence = required_int(j, "sequence");
@@ -227,6 +241,18 @@ OperationEvent event_from_json(std::string_view text) {
   e.data_json = optional_string(j, "data_json");
   e.key = optional_string(j, "key").value_or("");
   return e;
+}
+
+}  // namespace
+
+OperationSnapshot snapshot_from_json(std::string_view text) { return decode_snapshot(parse(text)); }
+OperationEvent event_from_json(std::string_view text) { return decode_event(parse(text)); }
+
+OperationSnapshot snapshot_from_json_value(const nlohmann::ordered_json& json) {
+  return decode_snapshot(json);
+}
+OperationEvent event_from_json_value(const nlohmann::ordered_json& json) {
+  return decode_event(json);
 }
 
 }  // namespace incursa::platform

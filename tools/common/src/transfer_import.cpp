@@ -12,7 +12,7 @@
 
 #include "incursa/platform/audit/audit_validator.hpp"
 #include "incursa/platform/error.hpp"
-#include "incursa/platform/operations/operation_json.hpp"
+#include "incursa/platform/operations/operation_json_value.hpp"
 #include "incursa/platform/operations/operation_validation.hpp"
 #include "incursa/tools/audit_json.hpp"
 #include "incursa/tools/transfer.hpp"
@@ -64,7 +64,7 @@ Record parse_operation(const ordered_json& j) {
             "snapshot.");
   Record r;
   r.is_operation = true;
-  r.snapshot = within("snapshot.", [&] { return platform::snapshot_from_json(snapshot->dump()); });
+  r.snapshot = within("snapshot.", [&] { return platform::snapshot_from_json_value(*snapshot); });
   within("snapshot.", [&] {
     platform::validate_snapshot(r.snapshot);
     return 0;
@@ -77,7 +77,7 @@ Record parse_operation(const ordered_json& j) {
     if (!e.is_object()) throw ValidationError(at.substr(0, at.size() - 1), "must be an object");
     only_keys(e, {"operation_id", "sequence", "occurred_at", "kind", "message", "data_json", "key"},
               at);
-    r.events.push_back(within(at, [&] { return platform::event_from_json(e.dump()); }));
+    r.events.push_back(within(at, [&] { return platform::event_from_json_value(e); }));
   }
   platform::validate_events(r.snapshot, r.events);
   return r;
