@@ -1,10 +1,15 @@
 // import_records: check every line, then write every record (see transfer.hpp).
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -297,6 +302,60 @@ class Writer {
   ImportSummary summary_;
 };
 
+// A record of pass 2 and where it came from.
+struct Parsed {
+  std::string where;
+  Record record;
+};
+
+// Chunks of records from the reading thread to the writing one: at most two
+// waiting, so memory holds a few batches however long the input.
+class RecordPipe {
+ public:
+  struct Abandoned {};
+
+  // False once the writer gave up: stop reading.
+  bool push(std::vector<Parsed>&& chunk) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queue_.size() < kMaxWaiting || abandoned_; });
+    if (abandoned_) return false;
+    queue_.push_back(std::move(chunk));
+    changed_.notify_all();
+    return true;
+  }
+
+  // The next chunk, or nothing once the reader closed and all were taken.
+  std::optional<std::vector<Parsed>> pop() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return std::nullopt;
+    std::vector<Parsed> chunk = std::move(queue_.front());
+    queue_.pop_front();
+    changed_.notify_all();
+    return chunk;
+  }
+
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+  void abandon() {
+    std::lock_guard lock(mutex_);
+    abandoned_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  static constexpr std::size_t kMaxWaiting = 2;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::vector<Parsed>> queue_;
+  bool closed_ = false;
+  bool abandoned_ = false;
+};
+
 }  // namespace
 
 ImportSummary import_records(platform::OperationStore& store, std::istream& in,
@@ -324,17 +383,56 @@ ImportSummary import_records(platform::OperationStore& store, std::istream& in,
   }
   if (!options.skip_existing) taken.flush();
 
-  // Pass 2: write, kImportBatch operations to a transaction.
+  // Pass 2: write, kImportBatch operations to a transaction. This thread reads
+  // and decodes while another writes the batch before: on two cores the JSON
+  // and the store's work overlap.
   Writer writer(*transfer, audit, options);
-  try {
-    for_each_record(in, options,
-                    [&](const std::string& where, Record&& r) { writer.add(where, std::move(r)); });
-    writer.flush();
-  } catch (const platform::ConflictError& e) {
-    throw platform::ConflictError(std::string(e.what()) + "; " + writer.written_so_far());
-  } catch (const platform::StoreError& e) {
-    throw platform::StoreError(std::string(e.what()) + "; " + writer.written_so_far(),
-                               e.retryable());
+  RecordPipe pipe;
+  std::exception_ptr write_error;
+  {
+    std::jthread write_thread([&] {
+      try {
+        while (std::optional<std::vector<Parsed>> chunk = pipe.pop()) {
+          for (Parsed& p : *chunk) writer.add(p.where, std::move(p.record));
+        }
+        writer.flush();
+      } catch (...) {
+        write_error = std::current_exception();
+        pipe.abandon();
+      }
+    });
+    // However reading ends -- done, or a line that changed since pass 1 -- the
+    // writer is told, before the thread is joined.
+    struct CloseOnExit {
+      RecordPipe& pipe;
+      ~CloseOnExit() { pipe.close(); }
+    } close_on_exit{pipe};
+    std::vector<Parsed> chunk;
+    std::size_t operations = 0;
+    try {
+      for_each_record(in, options, [&](const std::string& where, Record&& r) {
+        operations += r.is_operation ? 1 : 0;
+        chunk.push_back({where, std::move(r)});
+        if (operations == kImportBatch) {
+          if (!pipe.push(std::move(chunk))) throw RecordPipe::Abandoned();
+          chunk.clear();
+          operations = 0;
+        }
+      });
+      if (!chunk.empty()) pipe.push(std::move(chunk));
+    } catch (const RecordPipe::Abandoned&) {
+      // The writer failed; its error is the one to report.
+    }
+  }  // closes the pipe, then joins the writer
+  if (write_error) {
+    try {
+      std::rethrow_exception(write_error);
+    } catch (const platform::ConflictError& e) {
+      throw platform::ConflictError(std::string(e.what()) + "; " + writer.written_so_far());
+    } catch (const platform::StoreError& e) {
+      throw platform::StoreError(std::string(e.what()) + "; " + writer.written_so_far(),
+                                 e.retryable());
+    }
   }
   return writer.summary();
 }
