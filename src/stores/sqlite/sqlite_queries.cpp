@@ -233,6 +233,18 @@ void append_branch(SqlBuilder& q, const ListRequest& request, const ListPlan& pl
       .value(limit);
 }
 
+// Every branch of `plan`, as a UNION ALL of subqueries.
+void append_branches(SqlBuilder& q, const ListRequest& request, const ListPlan& plan, Select select,
+                     std::int64_t limit) {
+  bool first = true;
+  for (const Branch& branch : plan.branches) {
+    q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
+    append_branch(q, request, plan, branch, select, limit);
+    q.sql(")");
+    first = false;
+  }
+}
+
 }  // namespace
 
 void append_status_in(SqlBuilder& q, std::string_view column, StatusSet statuses) {
@@ -277,13 +289,7 @@ SqlBuilder list_query(const ListRequest& request, const std::vector<std::string>
   // are then read from operations. Merging whole rows read a row for every key
   // each branch offered, most of them cut by the merge.
   q.sql("SELECT ").sql(qualified_columns()).sql(" FROM (");
-  bool first = true;
-  for (const Branch& branch : plan.branches) {
-    q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
-    append_branch(q, request, plan, branch, Select::Keys, limit);
-    q.sql(")");
-    first = false;
-  }
+  append_branches(q, request, plan, Select::Keys, limit);
   const char* order = request.order == ListOrder::NewestFirst ? " DESC" : "";
   q.sql(std::string(" ORDER BY started_at") + order + ", id" + order + " LIMIT ")
       .value(limit)
@@ -300,13 +306,7 @@ SqlBuilder bounded_count_query(const OperationFilter& filter,
   const ListPlan plan = plan_list(filter, prefix_names);
   SqlBuilder q;
   q.sql("SELECT COUNT(*) FROM (");
-  bool first = true;
-  for (const Branch& branch : plan.branches) {
-    q.sql(first ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (");
-    append_branch(q, request, plan, branch, Select::Presence, limit);
-    q.sql(")");
-    first = false;
-  }
+  append_branches(q, request, plan, Select::Presence, limit);
   q.sql(" LIMIT ").value(limit).sql(")");
   return q;
 }
