@@ -3,6 +3,7 @@
 //
 //   scale build --store URI --operations N [--seed 1] [--now UNIX_SECONDS]
 //   scale time  --store URI [--repeat 5] [--seed 1] [--operations N] [--now UNIX_SECONDS]
+//   scale purge --store URI [--keep-days 30] [--writers 2] [--seconds 10]
 //
 // build  writes N operations through the library's bulk path
 //        (TransferStore::restore_batch, a thousand to a transaction) and prints
@@ -21,6 +22,11 @@
 //        dropped from the OS cache with posix_fadvise) and warm (median of
 //        --repeat runs in the same store), and the peak memory of the process.
 //
+// purge  runs --writers threads of short lifecycles (start, progress, complete)
+//        for --seconds alone, then beside purge() (keep terminal operations
+//        --keep-days, run until complete), and prints the purge's rate and the
+//        writers' calls/s and latency percentiles in both phases.
+//
 // SQLite URIs are used as given; PostgreSQL's "cold" is a new connection only
 // (the server's buffers cannot be dropped from a client).
 // Exit 0 when everything ran, 1 on any failure, 2 for bad arguments.
@@ -29,6 +35,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdint>
@@ -37,6 +45,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -511,11 +520,104 @@ int time_actions(bench::Args& args) {
   return 0;
 }
 
+// ------------------------------------------------------------------ purge
+
+// Short lifecycles (start, progress, complete) from `threads` threads until
+// `stop`; each call's latency in microseconds.
+class Writers {
+ public:
+  Writers(std::shared_ptr<ip::OperationStore> store, int threads) {
+    for (int t = 0; t < threads; ++t) {
+      threads_.emplace_back([this, store, t] {
+        ip::Tracker tracker(store);
+        std::vector<double>& mine = latencies_[static_cast<std::size_t>(t)];
+        while (!stop_.load(std::memory_order_relaxed)) {
+          const auto timed = [&](auto&& call) {
+            const auto t0 = SteadyClock::now();
+            call();
+            mine.push_back(ms_since(t0) * 1000.0);
+          };
+          ip::OperationId id;
+          timed([&] { id = tracker.start("Bench.Writer").id; });
+          timed([&] { tracker.update_progress(id, {.percent = 50.0}); });
+          timed([&] { tracker.complete(id, ip::OperationStatus::Succeeded); });
+        }
+      });
+    }
+  }
+
+  // Stops the threads; their latencies, sorted.
+  std::vector<double> stop() {
+    stop_ = true;
+    for (std::thread& t : threads_) t.join();
+    std::vector<double> all;
+    for (const auto& mine : latencies_) all.insert(all.end(), mine.begin(), mine.end());
+    std::sort(all.begin(), all.end());
+    return all;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::array<std::vector<double>, 16> latencies_{};
+  std::vector<std::thread> threads_;
+};
+
+void print_latencies(const char* label, const std::vector<double>& us, double seconds) {
+  std::printf("%-28s %8.0f calls/s  p50 %7.0f us  p99 %7.0f us  max %8.0f us\n", label,
+              static_cast<double>(us.size()) / seconds, bench::percentile(us, 50),
+              bench::percentile(us, 99), us.empty() ? 0.0 : us.back());
+}
+
+int purge_with_writers(bench::Args& args) {
+  const Common c = common(args, false);
+  const auto keep_days = args.number("--keep-days", 30);
+  const auto threads = static_cast<int>(args.number("--writers", 2));
+  const auto seconds = args.number("--seconds", 10);
+  args.finish();
+  if (threads > 16) throw std::invalid_argument("--writers must be at most 16");
+  const auto store = ip::open_store(c.uri);
+
+  // The writers alone, then beside purge runs until one finds nothing more.
+  Writers alone(store, threads);
+  const auto t0 = SteadyClock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  const std::vector<double> before = alone.stop();
+  const double alone_seconds = ms_since(t0) / 1000.0;
+
+  Writers beside(store, threads);
+  const auto p0 = SteadyClock::now();
+  ip::PurgeResult total;
+  int runs = 0;
+  for (;;) {
+    const ip::PurgeResult r = ip::purge(
+        *store, ip::RetentionPolicy::keep_terminal_for(std::chrono::hours(24 * keep_days)),
+        ip::SystemClock{});
+    ++runs;
+    total.operations_purged += r.operations_purged;
+    total.events_purged += r.events_purged;
+    total.batches += r.batches;
+    if (r.complete) break;
+  }
+  const double purge_seconds = ms_since(p0) / 1000.0;
+  const std::vector<double> during = beside.stop();
+
+  std::printf(
+      "purge: %zu operations and %zu events in %.1f s (%d runs, %zu batches): "
+      "%.0f operations/s\n",
+      total.operations_purged, total.events_purged, purge_seconds, runs, total.batches,
+      static_cast<double>(total.operations_purged) / purge_seconds);
+  print_latencies("writers alone", before, alone_seconds);
+  print_latencies("writers during the purge", during, purge_seconds);
+  std::printf("peak RSS %ld MB\n", peak_rss_mb());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: scale build|time --store URI [options] (see bench/scale.cpp)\n");
+    std::fprintf(stderr,
+                 "usage: scale build|time|purge --store URI [options] (see bench/scale.cpp)\n");
     return 2;
   }
   const std::string command = argv[1];
@@ -523,7 +625,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "build") return build(args);
     if (command == "time") return time_actions(args);
-    std::fprintf(stderr, "unknown command '%s': build or time\n", command.c_str());
+    if (command == "purge") return purge_with_writers(args);
+    std::fprintf(stderr, "unknown command '%s': build, time or purge\n", command.c_str());
     return 2;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "scale: %s\n", e.what());
