@@ -3,6 +3,7 @@
 //
 //   scale build --store URI --operations N [--seed 1] [--now UNIX_SECONDS]
 //   scale time  --store URI [--repeat 5] [--seed 1] [--operations N] [--now UNIX_SECONDS]
+//               [--only TEXT] [--without TEXT]   (actions whose name has / lacks TEXT)
 //   scale purge --store URI [--keep-days 30] [--writers 2] [--seconds 10]
 //
 // build  writes N operations through the library's bulk path
@@ -484,6 +485,8 @@ std::vector<Action> actions(const Common& c) {
 int time_actions(bench::Args& args) {
   const Common c = common(args, false);
   const auto repeat = static_cast<int>(args.number("--repeat", 5));
+  const std::string only = args.value("--only", "");
+  const std::string without = args.value("--without", "");
   args.finish();
   const std::string file = sqlite_path(c.uri);
   // The store's size decides where the generated ids fall; ask it.
@@ -498,6 +501,8 @@ int time_actions(bench::Args& args) {
   }
   std::printf("%-48s %8s %10s %10s\n", "action", "rows", "cold ms", "warm ms");
   for (const Action& action : actions(sized)) {
+    if (action.name.find(only) == std::string::npos) continue;
+    if (!without.empty() && action.name.find(without) != std::string::npos) continue;
     if (action.prepare) {
       ip::Tracker untimed(ip::open_store(c.uri));
       action.prepare(untimed);
